@@ -1,0 +1,48 @@
+/**
+ * The HTTP application factory. `buildApp` wires routes to an open `Tracking`; tests call it and use
+ * `inject()`, and `tileflow up` listens on a socket. Errors are rendered in one place, as MLflow JSON.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Tracking } from '../track/service.js';
+import { errorResponse } from './errors.js';
+import { homePage } from './home.js';
+import { MLFLOW_PREFIXES, MLFLOW_RPC_ROUTES, mlflowApi } from './mlflow/index.js';
+
+export interface AppOptions {
+  tracking: Tracking;
+  /** Fastify's logger: false in tests, true for `tileflow up`. */
+  logger?: boolean;
+  /** Shown on the home page: where metadata lives. */
+  storeDescription?: string;
+}
+
+/** Path patterns served by the RPC tables, to tell a wrong method (405) from an unknown path (404). */
+function knownPathPatterns(): RegExp[] {
+  return MLFLOW_PREFIXES.flatMap((prefix) =>
+    MLFLOW_RPC_ROUTES.map((r) => new RegExp(`^${(prefix + r.path).replace(/:[a-z_]+/g, '[^/]+')}$`)),
+  );
+}
+
+/** Builds the tileflow HTTP app (not listening yet). */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
+  const known = knownPathPatterns();
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = errorResponse(error, (e) => request.log.error(e));
+    return reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    if (known.some((pattern) => pattern.test(path))) {
+      return reply.code(405).send({ error_code: 'BAD_REQUEST', message: `Method ${request.method} is not allowed for ${path}.` });
+    }
+    return reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint at ${request.method} ${path}.` });
+  });
+
+  await app.register(mlflowApi, { tracking: options.tracking });
+  app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', async (_request, reply) => reply.type('text/plain').send(process.env.npm_package_version ?? '0.1.0'));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await homePage(options.tracking, options.storeDescription)));
+  return app;
+}
