@@ -151,6 +151,8 @@ export function trackingMigrations(kind: DialectKind): Record<string, Migration>
           .addColumn('last_updated_time', 'bigint', (c) => c.notNull())
           .addColumn('description', 'text')
           .addColumn('user_id', 'varchar(256)')
+          // Highest version number ever given: numbers of deleted versions are never reused.
+          .addColumn('max_version', 'integer', (c) => c.notNull().defaultTo(0))
           .execute();
         await db.schema
           .createTable('registered_model_tags')

@@ -193,51 +193,43 @@ export class RegistryStore {
     validateSource(input.source);
     (input.tags ?? []).forEach((t) => validateTag(t, LIMITS.maxRegistryTagValueLength));
     await this.modelRow(input.name);
-    // Concurrent registrations race for the same number; the primary key decides and the loser retries.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const version = await this.db.transaction().execute(async (trx) => {
-          const now = Date.now();
-          const { max } = await trx
-            .selectFrom('model_versions')
-            .select((eb) => eb.fn.max('version').as('max'))
-            .where('name', '=', input.name)
-            .executeTakeFirstOrThrow();
-          const next = Number(max ?? 0) + 1;
-          await trx
-            .insertInto('model_versions')
-            .values({
-              name: input.name,
-              version: next,
-              creation_time: now,
-              last_updated_time: now,
-              description: input.description ?? null,
-              user_id: input.userId ?? null,
-              current_stage: 'None',
-              source: input.source,
-              storage_location: storageLocation ?? null,
-              run_id: input.runId || null,
-              run_link: input.runLink || null,
-              status: 'READY',
-              status_message: null,
-              model_id: input.modelId || null,
-            })
-            .execute();
-          if (input.tags?.length) {
-            await trx
-              .insertInto('model_version_tags')
-              .values(input.tags.map((t) => ({ name: input.name, version: next, key: t.key, value: t.value })))
-              .execute();
-          }
-          await trx.updateTable('registered_models').set({ last_updated_time: now }).where('name', '=', input.name).execute();
-          return next;
-        });
-        return this.getModelVersion(input.name, version);
-      } catch (error) {
-        if (!this.hooks.isUniqueViolation(error) || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+    const version = await this.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      // One atomic increment hands out the number: concurrent registrations never collide.
+      const { max_version: next } = await trx
+        .updateTable('registered_models')
+        .set((eb) => ({ max_version: eb('max_version', '+', 1), last_updated_time: now }))
+        .where('name', '=', input.name)
+        .returning('max_version')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('model_versions')
+        .values({
+          name: input.name,
+          version: next,
+          creation_time: now,
+          last_updated_time: now,
+          description: input.description ?? null,
+          user_id: input.userId ?? null,
+          current_stage: 'None',
+          source: input.source,
+          storage_location: storageLocation ?? null,
+          run_id: input.runId || null,
+          run_link: input.runLink || null,
+          status: 'READY',
+          status_message: null,
+          model_id: input.modelId || null,
+        })
+        .execute();
+      if (input.tags?.length) {
+        await trx
+          .insertInto('model_version_tags')
+          .values(input.tags.map((t) => ({ name: input.name, version: next, key: t.key, value: t.value })))
+          .execute();
       }
-    }
+      return next;
+    });
+    return this.getModelVersion(input.name, version);
   }
 
   private async versionRow(name: string, version: string | number): Promise<Selectable<ModelVersionsTable>> {

@@ -118,6 +118,7 @@ export interface RegisteredModelsTable {
   last_updated_time: number;
   description: string | null;
   user_id: string | null;
+  max_version: Generated<number>;
 }
 
 export interface RegisteredModelTagsTable {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tileflow needs, by profile, so that a fresh machine
+# (CI, a new laptop) gets them from one place and the list cannot drift between
+# the README, CI and developers' heads.
+#
+#   scripts/install-system-deps.sh run        # what `tileflow up` needs
+#   scripts/install-system-deps.sh run test   # plus what `npm test` needs
+#
+# As root it installs what is missing; otherwise it prints the command to run and
+# fails, because a half-provisioned machine gives confusing errors later on.
+set -euo pipefail
+
+# Always needed: better-sqlite3 is built from source (see .npmrc) by node-gyp.
+BUILD_PKGS=(python3 make g++)
+# `run`: extend this as features need system libraries (e.g. libgdal-dev).
+RUN_PKGS=()
+# `test`: scripts/test.mjs starts a throwaway server from these binaries.
+TEST_PKGS=(postgresql)
+
+usage() { echo "usage: $0 PROFILE... (profiles: run, test)" >&2; exit 2; }
+
+[[ $# -gt 0 ]] || usage
+wanted=("${BUILD_PKGS[@]}")
+for profile in "$@"; do
+  case "$profile" in
+    run) wanted+=("${RUN_PKGS[@]}") ;;
+    test) wanted+=("${TEST_PKGS[@]}") ;;
+    *) echo "install-system-deps: unknown profile '$profile'" >&2; usage ;;
+  esac
+done
+
+if ! command -v dpkg >/dev/null 2>&1; then
+  echo "install-system-deps: no dpkg here (not Debian?); install the equivalents of: ${wanted[*]}" >&2
+  exit 1
+fi
+
+# `dpkg -s` also succeeds for removed packages whose config files remain, so look
+# at the status itself (captured, not piped to `grep -q`, which under pipefail can
+# fail a match through SIGPIPE).
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg -s "$pkg" 2>/dev/null || true)
+  if [[ $status != *$'\nStatus: install ok installed'* ]]; then
+    # A profile may list a package twice (run + test); ask for it once.
+    [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+  fi
+done
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $EUID -ne 0 ]]; then
+  echo "install-system-deps: missing Debian packages: ${missing[*]}" >&2
+  echo "install-system-deps: install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-system-deps: installing ${missing[*]}…"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-system-deps: installed ${missing[*]}"
