@@ -3,6 +3,7 @@
  * `inject()`, and `tileflow up` listens on a socket. Errors are rendered in one place, as MLflow JSON.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import fs from 'node:fs';
 import type { Tracking } from '../track/service.js';
 import { errorResponse } from './errors.js';
 import { homePage } from './home.js';
@@ -15,6 +16,9 @@ export interface AppOptions {
   /** Shown on the home page: where metadata lives. */
   storeDescription?: string;
 }
+
+/** The package version, read once (same relative path from src/ and dist/). */
+const VERSION: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 /** Path patterns served by the RPC tables, to tell a wrong method (405) from an unknown path (404). */
 function knownPathPatterns(): RegExp[] {
@@ -42,7 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(mlflowApi, { tracking: options.tracking });
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
-  app.get('/version', async (_request, reply) => reply.type('text/plain').send(process.env.npm_package_version ?? '0.1.0'));
+  app.get('/version', async (_request, reply) => reply.type('text/plain').send(VERSION));
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await homePage(options.tracking, options.storeDescription)));
   return app;
 }

@@ -196,23 +196,40 @@ export function experimentFromWire(e: Json): Experiment {
 }
 
 export function metricFromWire(m: Json): Metric {
-  return { key: m.key, value: parseWireDouble(m.value) ?? Number.NaN, timestamp: Number(m.timestamp ?? 0), step: Number(m.step ?? 0) };
+  return {
+    key: m.key,
+    value: parseWireDouble(m.value) ?? Number.NaN,
+    timestamp: Number(m.timestamp ?? 0),
+    step: Number(m.step ?? 0),
+    ...(m.model_id ? { modelId: String(m.model_id) } : {}),
+    ...(m.dataset_name ? { datasetName: String(m.dataset_name) } : {}),
+    ...(m.dataset_digest ? { datasetDigest: String(m.dataset_digest) } : {}),
+  };
+}
+
+/** A metric point that names its run (logged-model metrics, bulk histories). */
+export function metricWithRunIdFromWire(m: Json): MetricWithRunId {
+  return { ...metricFromWire(m), runId: String(m.run_id ?? '') };
+}
+
+/** A run's info block (`runs/update` answers with it alone). */
+export function runInfoFromWire(info: Json): RunInfo {
+  return {
+    runId: info.run_id ?? info.run_uuid,
+    runName: info.run_name ?? '',
+    experimentId: String(info.experiment_id),
+    userId: info.user_id ?? '',
+    status: info.status,
+    startTime: Number(info.start_time ?? 0),
+    endTime: info.end_time === undefined ? null : Number(info.end_time),
+    artifactUri: info.artifact_uri ?? '',
+    lifecycleStage: info.lifecycle_stage,
+  };
 }
 
 export function runFromWire(r: Json): Run {
-  const info = r.info ?? {};
   return {
-    info: {
-      runId: info.run_id ?? info.run_uuid,
-      runName: info.run_name ?? '',
-      experimentId: String(info.experiment_id),
-      userId: info.user_id ?? '',
-      status: info.status,
-      startTime: Number(info.start_time ?? 0),
-      endTime: info.end_time === undefined ? null : Number(info.end_time),
-      artifactUri: info.artifact_uri ?? '',
-      lifecycleStage: info.lifecycle_stage,
-    },
+    info: runInfoFromWire(r.info ?? {}),
     data: {
       metrics: ((r.data?.metrics as Json[]) ?? []).map(metricFromWire),
       params: ((r.data?.params as Json[]) ?? []).map((p) => ({ key: p.key, value: p.value ?? '' })),
@@ -221,7 +238,14 @@ export function runFromWire(r: Json): Run {
     inputs: {
       datasetInputs: ((r.inputs?.dataset_inputs as Json[]) ?? []).map((d) => ({
         tags: tagList(d.tags),
-        dataset: { name: d.dataset.name, digest: d.dataset.digest, sourceType: d.dataset.source_type, source: d.dataset.source },
+        dataset: {
+          name: d.dataset.name,
+          digest: d.dataset.digest,
+          sourceType: d.dataset.source_type,
+          source: d.dataset.source,
+          ...(d.dataset.schema !== undefined ? { schema: String(d.dataset.schema) } : {}),
+          ...(d.dataset.profile !== undefined ? { profile: String(d.dataset.profile) } : {}),
+        },
       })),
       modelInputs: ((r.inputs?.model_inputs as Json[]) ?? []).map((m) => ({ modelId: m.model_id })),
     },
@@ -259,5 +283,33 @@ export function registeredModelFromWire(m: Json): RegisteredModel {
     latestVersions: ((m.latest_versions as Json[]) ?? []).map(modelVersionFromWire),
     tags: tagList(m.tags),
     aliases: ((m.aliases as Json[]) ?? []).map((a) => ({ alias: a.alias, version: String(a.version) })),
+  };
+}
+
+/** A file or folder entry of an artifact listing. */
+export function fileInfoFromWire(f: Json): FileInfo {
+  const isDir = Boolean(f.is_dir);
+  return isDir ? { path: String(f.path), isDir } : { path: String(f.path), isDir, fileSize: Number(f.file_size ?? 0) };
+}
+
+/** An MLflow 3 logged model (`{info, data}` on the wire). */
+export function loggedModelFromWire(m: Json): LoggedModel {
+  const info = m.info ?? {};
+  const data = m.data ?? {};
+  return {
+    modelId: String(info.model_id),
+    experimentId: String(info.experiment_id),
+    name: info.name ?? '',
+    creationTimestampMs: Number(info.creation_timestamp_ms ?? 0),
+    lastUpdatedTimestampMs: Number(info.last_updated_timestamp_ms ?? 0),
+    artifactUri: info.artifact_uri ?? '',
+    status: info.status ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED',
+    statusMessage: info.status_message,
+    modelType: info.model_type,
+    sourceRunId: info.source_run_id,
+    tags: tagList(info.tags),
+    params: ((data.params as Json[]) ?? []).map((p) => ({ key: String(p.key), value: String(p.value ?? '') })),
+    metrics: ((data.metrics as Json[]) ?? []).map(metricWithRunIdFromWire),
+    registrations: ((info.registrations as Json[]) ?? []).map((r) => ({ name: String(r.name), version: String(r.version) })),
   };
 }
