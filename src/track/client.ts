@@ -25,6 +25,7 @@ import type {
 } from './entities.js';
 import type { SearchExperimentsInput, SearchRunsInput } from './store/tracking-store.js';
 import {
+  datasetInputToWire,
   experimentFromWire,
   fileInfoFromWire,
   loggedModelFromWire,
@@ -300,17 +301,7 @@ export class TrackingClient {
   async logInputs(runId: string, datasets: DatasetInput[], modelIds: string[] = []): Promise<void> {
     await this.rpc('POST', '/runs/log-inputs', {
       run_id: runId,
-      datasets: datasets.map((d) => ({
-        tags: tagsToWire(d.tags),
-        dataset: {
-          name: d.dataset.name,
-          digest: d.dataset.digest,
-          source_type: d.dataset.sourceType,
-          source: d.dataset.source,
-          schema: d.dataset.schema,
-          profile: d.dataset.profile,
-        },
-      })),
+      datasets: datasets.map(datasetInputToWire),
       models: modelIds.map((id) => ({ model_id: id })),
     });
   }

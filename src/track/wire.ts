@@ -88,7 +88,7 @@ export function metricToWire(m: Metric | MetricWithRunId): WireObject {
   });
 }
 
-function datasetInputToWire(d: DatasetInput): WireObject {
+export function datasetInputToWire(d: DatasetInput): WireObject {
   return compact({
     tags: d.tags.length ? tags(d.tags) : undefined,
     dataset: compact({

@@ -151,16 +151,7 @@ export const trackingRoutes = [
   rpc(
     'POST',
     '/runs/log-metric',
-    Type.Object({
-      ...RunIdFields,
-      key: Type.String(),
-      value: Type.Number(),
-      timestamp: Type.Integer(),
-      step: Type.Optional(Type.Integer()),
-      model_id: Type.Optional(Type.String()),
-      dataset_name: Type.Optional(Type.String()),
-      dataset_digest: Type.Optional(Type.String()),
-    }),
+    Type.Object({ ...RunIdFields, ...MetricSchema.properties }),
     async (input, { tracking }) => {
       await tracking.runs.logMetric(runIdOf(input), metricFromInput(input));
       return {};

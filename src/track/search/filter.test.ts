@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TileflowError } from '../../core/errors.js';
+import { rejectsInvalidParameter } from '../../../test/support/assertions.js';
 import {
   parseExperimentFilter,
   parseLoggedModelFilter,
@@ -10,15 +10,7 @@ import {
   type Comparison,
 } from './filter.js';
 
-/** Asserts that `run` fails with INVALID_PARAMETER_VALUE and exactly `message`. */
-function rejects(run: () => unknown, message: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof TileflowError, `expected a TileflowError, got ${String(error)}`);
-    assert.equal(error.code, 'INVALID_PARAMETER_VALUE');
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+const rejects = rejectsInvalidParameter;
 
 const one = (type: Comparison['type'], key: string, comparator: Comparison['comparator'], value: Comparison['value']): Comparison => ({
   type,

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TileflowError } from '../../core/errors.js';
+import { rejectsInvalidParameter } from '../../../test/support/assertions.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
-/** Asserts that `run` fails with INVALID_PARAMETER_VALUE and exactly `message`. */
-function rejects(run: () => unknown, message: string): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof TileflowError, `expected a TileflowError, got ${String(error)}`);
-    assert.equal(error.code, 'INVALID_PARAMETER_VALUE');
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+const rejects = rejectsInvalidParameter;
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

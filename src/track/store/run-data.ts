@@ -25,6 +25,11 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return map;
 }
 
+/** A metric value as stored: NaN becomes 0 with is_nan = 1, since SQLite turns a NaN REAL into NULL. */
+export function storedValue(value: number): { value: number; is_nan: number } {
+  return Number.isNaN(value) ? { value: 0, is_nan: 1 } : { value, is_nan: 0 };
+}
+
 /** A stored metric value, with NaN restored from its flag. */
 export function metricValue(row: { value: number; is_nan: number }): number {
   return row.is_nan ? Number.NaN : Number(row.value);

@@ -34,7 +34,7 @@ import {
   validateTag,
 } from '../validation.js';
 import type { DialectHooks, TrackingDb } from './database.js';
-import { hydrateRuns, metricValue, runInfoFromRow } from './run-data.js';
+import { hydrateRuns, metricValue, runInfoFromRow, storedValue } from './run-data.js';
 import type { ExperimentsTable, TrackingDatabase } from './schema.js';
 import { compare, keyValueExists, keyValueLookup, orderTerms, requireNumber } from './search-sql.js';
 import { randomRunName } from './run-names.js';
@@ -446,8 +446,7 @@ export class TrackingStore {
     const rows = metrics.map((m) => ({
       run_uuid: runId,
       key: m.key,
-      value: Number.isNaN(m.value) ? 0 : m.value,
-      is_nan: Number.isNaN(m.value) ? 1 : 0,
+      ...storedValue(m.value),
       timestamp: m.timestamp,
       step: m.step,
       model_id: m.modelId ?? null,
@@ -461,8 +460,7 @@ export class TrackingStore {
     const latest = latestPerKey(metrics).map((m) => ({
       run_uuid: runId,
       key: m.key,
-      value: Number.isNaN(m.value) ? 0 : m.value,
-      is_nan: Number.isNaN(m.value) ? 1 : 0,
+      ...storedValue(m.value),
       timestamp: m.timestamp,
       step: m.step,
     }));
