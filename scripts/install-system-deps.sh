@@ -12,10 +12,11 @@ set -euo pipefail
 
 # Always needed: better-sqlite3 is built from source (see .npmrc) by node-gyp.
 BUILD_PKGS=(python3 make g++)
-# `run`: extend this as features need system libraries (e.g. libgdal-dev).
-RUN_PKGS=()
-# `test`: scripts/test.mjs starts a throwaway server from these binaries.
-TEST_PKGS=(postgresql)
+# `run`: system libraries tileflow links: gdal-async builds against the system GDAL (see .npmrc).
+RUN_PKGS=(libgdal-dev)
+# `test`: scripts/test.mjs starts a throwaway PostgreSQL from these binaries; raster tests compare
+# pixels with GDAL's own tools, and rasterio is the peer in bench/.
+TEST_PKGS=(postgresql gdal-bin python3-rasterio)
 
 usage() { echo "usage: $0 PROFILE... (profiles: run, test)" >&2; exit 2; }
 

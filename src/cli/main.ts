@@ -6,8 +6,12 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TileflowError } from '../core/errors.js';
+import { registerDatasetCommands } from './commands/dataset.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
+import { registerRasterCommands } from './commands/raster.js';
 import { registerRunsCommands } from './commands/runs.js';
+import { registerStacCommands } from './commands/stac.js';
+import { registerTilesCommands } from './commands/tiles.js';
 import { registerUpCommand } from './commands/up.js';
 import { CliError } from './errors.js';
 
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerExperimentsCommands(program);
   registerRunsCommands(program);
+  registerRasterCommands(program);
+  registerStacCommands(program);
+  registerDatasetCommands(program);
+  registerTilesCommands(program);
   return program;
 }
 
