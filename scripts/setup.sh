@@ -17,12 +17,15 @@ done
 echo "setup: checking system packages (${profiles[*]})…"
 bash scripts/install-system-deps.sh "${profiles[@]}"
 
-# npm ci writes node_modules/.package-lock.json, so it is newer than the lockfile
-# exactly when node_modules matches it; otherwise npm ci (which wipes node_modules
-# and rebuilds the native addon) is the slow step we want to skip.
+# npm writes node_modules/.package-lock.json, so it is newer than the lockfile exactly
+# when node_modules matches it; otherwise installing (which builds the native addons)
+# is the slow step we want to skip.
+# `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages (DuckDB's
+# prebuilt bindings for macOS, Windows, arm64) out of the lockfile and `npm ci` then refuses
+# the lockfile as out of sync. `npm install` installs the versions the lockfile pins.
 if [[ ! -f node_modules/.package-lock.json || node_modules/.package-lock.json -ot package-lock.json ]]; then
   echo "setup: installing npm packages…"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 else
   echo "setup: npm packages up to date"
 fi
