@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { openTracking, type Tracking } from '../track/service.js';
+import { tileAt } from '../geo/tiles.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'src/cli/main.ts');
@@ -306,7 +307,9 @@ describe('tileflow up', () => {
 
   test('serves until SIGTERM, then exits 0', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'up', '--port', String(port), '--home', home], { cwd: ROOT, env: childEnv() });
+    const tci = path.resolve(ROOT, '../shared/fixtures/cog/titiler/TCI.tif');
+    const args = ['--import', 'tsx', MAIN, 'up', '--port', String(port), '--home', home, '--imagery', `tci=${tci}`];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv() });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     try {
       const match = await waitForLine(child, /tileflow listening on (http:\/\/127\.0\.0\.1:(\d+)) \(store: (.*)\)\n/);
@@ -319,6 +322,16 @@ describe('tileflow up', () => {
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
       assert.match(await page.text(), /<html[\s\S]*Default/);
       assert.ok(fs.existsSync(path.join(home, 'tileflow.db')), 'the store lives under --home');
+      // --imagery serves a real COG as map tiles: TileJSON, then the PNG tile at its centre.
+      const tilejson = await (await fetch(`${match[1]}/tiles/imagery/tci/tilejson.json`)).json();
+      const [west, south, east, north] = tilejson.bounds as number[];
+      const zoom = tilejson.maxzoom as number;
+      const tile = tileAt((west + east) / 2, (south + north) / 2, zoom);
+      const png = await fetch(`${match[1]}/tiles/imagery/tci/${zoom}/${tile.x}/${tile.y}.png`);
+      assert.equal(png.status, 200);
+      assert.equal(png.headers.get('content-type'), 'image/png');
+      const bytes = Buffer.from(await png.arrayBuffer());
+      assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
     } finally {
       child.kill('SIGTERM');
     }

@@ -4,15 +4,19 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import fs from 'node:fs';
+import { ImageryRegistry } from '../data/raster/imagery-registry.js';
 import type { Tracking } from '../track/service.js';
 import { errorResponse } from './errors.js';
 import { homePage } from './home.js';
 import { MLFLOW_PREFIXES, MLFLOW_RPC_ROUTES, mlflowApi } from './mlflow/index.js';
+import { imageryRoutes } from './tiles/imagery-routes.js';
 
 export interface AppOptions {
   tracking: Tracking;
   /** Fastify's logger: false in tests, true for `tileflow up`. */
   logger?: boolean;
+  /** Imagery served at /tiles/imagery/…; the caller owns it and closes it. Empty unless given. */
+  imagery?: ImageryRegistry;
   /** Shown on the home page: where metadata lives. */
   storeDescription?: string;
 }
@@ -45,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(mlflowApi, { tracking: options.tracking });
+  await app.register(imageryRoutes, { imagery: options.imagery ?? new ImageryRegistry() });
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(VERSION));
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await homePage(options.tracking, options.storeDescription)));

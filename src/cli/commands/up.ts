@@ -15,6 +15,7 @@ interface UpOptions {
   home?: string;
   databaseUrl?: string;
   artifactsRoot?: string;
+  imagery?: string[];
 }
 
 /** Parses a TCP port flag. */
@@ -22,6 +23,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return port;
+}
+
+/** Collects a repeatable `--imagery ID=URI` flag. */
+function collectImagery(value: string, previous: string[] = []): string[] {
+  if (!/^[\w.-]+=.+$/.test(value)) throw new InvalidArgumentError('expected ID=URI, e.g. --imagery s2=./scene.tif');
+  return [...previous, value];
 }
 
 /** A one-line explanation of why listening failed, for the errors a user can fix. */
@@ -41,19 +48,35 @@ function listenFailure(error: unknown, host: string, port: number): CliError | n
 
 /** Starts the server and resolves once it listens; SIGINT and SIGTERM stop it (app first, then the stores). */
 export async function up(options: UpOptions): Promise<void> {
-  const overrides: ConfigOverrides = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const { imagery: imageryFlags = [], ...configFlags } = options;
+  const overrides: ConfigOverrides = Object.fromEntries(Object.entries(configFlags).filter(([, v]) => v !== undefined));
   const config = loadConfig(overrides);
   const storeDescription = describeDatabaseUrl(config.databaseUrl);
   // Loaded here, not at the top: the other commands start faster without the server and the stores.
-  const [{ buildApp }, { openTracking }] = await Promise.all([import('../../server/app.js'), import('../../track/service.js')]);
+  const [{ buildApp }, { openTracking }, { ImageryRegistry }] = await Promise.all([
+    import('../../server/app.js'),
+    import('../../track/service.js'),
+    import('../../data/raster/imagery-registry.js'),
+  ]);
+  const imagery = new ImageryRegistry();
+  try {
+    for (const flag of imageryFlags) {
+      const split = flag.indexOf('=');
+      await imagery.registerImagerySource(flag.slice(0, split), flag.slice(split + 1));
+    }
+  } catch (error) {
+    await imagery.close();
+    throw error;
+  }
   const tracking = await openTracking(config);
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ tracking, logger: true, storeDescription });
+    app = await buildApp({ tracking, imagery, logger: true, storeDescription });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => {});
     await tracking.close();
+    await imagery.close();
     throw listenFailure(error, config.host, config.port) ?? error;
   }
   const server = app;
@@ -72,6 +95,7 @@ export async function up(options: UpOptions): Promise<void> {
     server
       .close()
       .then(() => tracking.close())
+      .then(() => imagery.close())
       .catch((error: unknown) => {
         process.stderr.write(`error: while stopping: ${(error as Error)?.message ?? String(error)}\n`);
         process.exitCode = 1;
@@ -91,5 +115,6 @@ export function registerUpCommand(program: Command): void {
     .option('--home <dir>', 'folder of the embedded store and artifacts (default: $TILEFLOW_HOME or ./.tileflow)')
     .option('--database-url <url>', 'metadata store, sqlite:PATH or postgres://USER@HOST/DB (default: $TILEFLOW_DATABASE_URL or sqlite under --home)')
     .option('--artifacts-root <dir>', 'folder for proxied artifacts (default: $TILEFLOW_ARTIFACTS_ROOT or artifacts/ under --home)')
+    .option('--imagery <id=uri>', 'serve imagery at /tiles/imagery/ID/{z}/{x}/{y}.png: a COG or raster path/URL, xyz+https://…/{z}/{x}/{y}.png, or stac:ITEM.json (repeatable)', collectImagery)
     .action(async (options: UpOptions) => up(options));
 }
