@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalidParameter, notFound } from '../../core/errors.js';
-import type { PixelArray, RasterDataType, RasterInfo } from '../raster/types.js';
+import { PIXEL_ARRAYS, type PixelArray, type RasterDataType, type RasterInfo } from '../raster/types.js';
 
 /** The value of `manifest.format`, so a folder is recognised as a chip dataset. */
 export const FORMAT_NAME = 'tileflow-chips';
@@ -142,22 +142,11 @@ export const DTYPE_BYTES: Record<RasterDataType, number> = {
   float64: 8,
 };
 
-const ARRAYS: Record<RasterDataType, new (buffer: ArrayBuffer, offset: number, length: number) => PixelArray> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
-
 /** A typed array view of `length` values of `dtype` over little-endian bytes (this code runs on little-endian hosts only). */
 export function viewAs(dtype: RasterDataType, bytes: Uint8Array, length: number): PixelArray {
   // Typed arrays need aligned offsets; copy when the bytes do not start on one.
   const aligned = bytes.byteOffset % DTYPE_BYTES[dtype] === 0 ? bytes : bytes.slice();
-  return new ARRAYS[dtype](aligned.buffer as ArrayBuffer, aligned.byteOffset, length);
+  return new PIXEL_ARRAYS[dtype](aligned.buffer as ArrayBuffer, aligned.byteOffset, length);
 }
 
 /** Bytes of one chip's pixel record. */

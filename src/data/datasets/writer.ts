@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { alreadyExists, invalidParameter } from '../../core/errors.js';
-import type { PixelArray, RasterDataType } from '../raster/types.js';
+import { PIXEL_ARRAYS, type PixelArray, type RasterDataType } from '../raster/types.js';
 import {
   DTYPE_BYTES,
   FORMAT_NAME,
@@ -58,17 +58,6 @@ export interface ChipInput {
   bounds: [number, number, number, number] | null;
   source: ChipRecord['source'];
 }
-
-const ARRAY_TYPES: Record<RasterDataType, new (length: number) => PixelArray> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
 
 function asBytes(data: ArrayBufferView): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -127,7 +116,7 @@ export class DatasetWriter {
     const { dtype, bands, height, width, task, classes } = this.options;
     if (this.done) throw new Error('the dataset writer is finished');
     if (this.ids.has(chip.id)) throw invalidParameter(`duplicate chip id ${chip.id}`);
-    if (!(chip.data instanceof ARRAY_TYPES[dtype])) throw invalidParameter(`chip ${chip.id} is ${chip.data.constructor.name}, the dataset is ${dtype}`);
+    if (!(chip.data instanceof PIXEL_ARRAYS[dtype])) throw invalidParameter(`chip ${chip.id} is ${chip.data.constructor.name}, the dataset is ${dtype}`);
     if (chip.data.length !== bands.length * height * width) {
       throw invalidParameter(`chip ${chip.id} has ${chip.data.length} values; ${bands.length} bands of ${height}x${width} need ${bands.length * height * width}`);
     }

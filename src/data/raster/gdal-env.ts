@@ -5,7 +5,7 @@
  */
 import gdal from 'gdal-async';
 import { TileflowError, notFound } from '../../core/errors.js';
-import type { PixelArray, RasterDataType, Resampling } from './types.js';
+import { PIXEL_ARRAYS, type PixelArray, type RasterDataType, type Resampling } from './types.js';
 
 /**
  * GDAL options are process-wide by nature, so they are set once when this module loads. Options
@@ -54,20 +54,9 @@ export function gdalTypeOf(type: RasterDataType): string {
   return entry ? entry[0] : 'Float64';
 }
 
-const ARRAYS: Record<RasterDataType, new (length: number) => PixelArray> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
-
 /** A zeroed typed array of `length` pixels of `type`. */
 export function pixelArray(type: RasterDataType, length: number): PixelArray {
-  return new ARRAYS[type](length);
+  return new PIXEL_ARRAYS[type](length);
 }
 
 /**
@@ -75,14 +64,14 @@ export function pixelArray(type: RasterDataType, length: number): PixelArray {
  * fills completely right away (zeroing 1 MB per read costs as much as reading it).
  */
 export function uninitializedPixelArray(type: RasterDataType, length: number): PixelArray {
-  const Array = ARRAYS[type] as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => PixelArray;
-  const bytes = Buffer.allocUnsafeSlow(length * (ARRAYS[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+  const Array = PIXEL_ARRAYS[type];
+  const bytes = Buffer.allocUnsafeSlow(length * PIXEL_ARRAYS[type].BYTES_PER_ELEMENT);
   return new Array(bytes.buffer, bytes.byteOffset, length);
 }
 
 /** The typed array holding `values` converted to `type` (a copy only when the type differs). */
 export function asPixelArray(values: PixelArray, type: RasterDataType): PixelArray {
-  if (values instanceof ARRAYS[type]) return values;
+  if (values instanceof PIXEL_ARRAYS[type]) return values;
   const out = pixelArray(type, values.length);
   out.set(values);
   return out;

@@ -11,6 +11,25 @@ export type RasterDataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 
 export type PixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** How pixels are resampled when a read changes resolution or grid (GDAL's algorithms of those names). */
+/** A constructor of the typed array for a raster data type (by length, or as a view over bytes). */
+export interface PixelArrayConstructor {
+  new (length: number): PixelArray;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): PixelArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The typed array that holds each raster data type. */
+export const PIXEL_ARRAYS: Record<RasterDataType, PixelArrayConstructor> = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
 export type Resampling = 'nearest' | 'bilinear' | 'cubic' | 'cubicspline' | 'lanczos' | 'average' | 'mode';
 
 /** GDAL's affine geotransform: [originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight]. */
