@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'INTERNAL_ERROR'
   | 'NOT_IMPLEMENTED'
-  | 'TEMPORARILY_UNAVAILABLE';
+  | 'TEMPORARILY_UNAVAILABLE'
+  | 'FEATURE_DISABLED';
 
 /** An error with a stable code; the message is safe to show to a client (no SQL, no stack). */
 export class TileflowError extends Error {

@@ -19,6 +19,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL_ERROR: 500,
   NOT_IMPLEMENTED: 501,
   TEMPORARILY_UNAVAILABLE: 503,
+  FEATURE_DISABLED: 501,
 };
 
 /** The HTTP status for an error code. */

@@ -76,6 +76,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'INTERNAL_ERROR',
   'NOT_IMPLEMENTED',
   'TEMPORARILY_UNAVAILABLE',
+  'FEATURE_DISABLED',
 ]);
 
 /** The code to report for an HTTP error whose body is not MLflow's error JSON. */
