@@ -164,6 +164,13 @@ class Task : public Napi::AsyncWorker {
   std::function<Napi::Value(Napi::Env)> finish_;
 };
 
+/// A promise already rejected with `error`: promise-returning methods never throw synchronously.
+Napi::Value rejected(Napi::Env env, const Napi::Error& error) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(error.Value());
+  return deferred.Promise();
+}
+
 Napi::Value queue(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> finish) {
   auto task = new Task(env, std::move(work), std::move(finish));
   auto promise = task->promise();
@@ -294,9 +301,14 @@ Napi::Value Model::Configure(const Napi::CallbackInfo& info) {
 
 Napi::Value Model::TrainStep(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  if (!engine_->optimizer) throw Napi::Error::New(env, "call configure() before trainStep()");
-  auto x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
-  auto y = std::make_shared<HeldArray>(holdArray(info[2], info[3], napi_int32_array, "y"));
+  if (!engine_->optimizer) return rejected(env, Napi::Error::New(env, "call configure() before trainStep()"));
+  std::shared_ptr<HeldArray> x, y;
+  try {
+    x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
+    y = std::make_shared<HeldArray>(holdArray(info[2], info[3], napi_int32_array, "y"));
+  } catch (const Napi::Error& e) {
+    return rejected(env, e);
+  }
   auto engine = engine_;
   auto result = std::make_shared<std::pair<double, std::vector<int32_t>>>();
   return queue(
@@ -324,8 +336,13 @@ Napi::Value Model::TrainStep(const Napi::CallbackInfo& info) {
 
 Napi::Value Model::Evaluate(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
-  auto y = std::make_shared<HeldArray>(holdArray(info[2], info[3], napi_int32_array, "y"));
+  std::shared_ptr<HeldArray> x, y;
+  try {
+    x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
+    y = std::make_shared<HeldArray>(holdArray(info[2], info[3], napi_int32_array, "y"));
+  } catch (const Napi::Error& e) {
+    return rejected(env, e);
+  }
   auto engine = engine_;
   struct Out {
     double loss;
@@ -359,7 +376,12 @@ Napi::Value Model::Evaluate(const Napi::CallbackInfo& info) {
 
 Napi::Value Model::Predict(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  auto x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
+  std::shared_ptr<HeldArray> x;
+  try {
+    x = std::make_shared<HeldArray>(holdArray(info[0], info[1], napi_float32_array, "x"));
+  } catch (const Napi::Error& e) {
+    return rejected(env, e);
+  }
   bool logitsOnly = info.Length() > 2 && info[2].IsObject() && info[2].As<Napi::Object>().Get("logits").ToBoolean();
   auto engine = engine_;
   auto result = std::make_shared<std::pair<std::vector<float>, std::vector<int64_t>>>();

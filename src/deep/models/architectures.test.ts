@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadTorch } from '../engine/torch.js';
+import { noise } from '../../../test/support/tensors.js';
 import { buildModelSpec, type ArchitectureOptions } from './index.js';
 
 const torch = loadTorch();
 torch.setNumThreads(2);
-
-/** Deterministic pseudo-random floats in [-1, 1). */
-function noise(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 async function lossesOver(options: ArchitectureOptions, steps: number, lr: number, batch = 8): Promise<number[]> {
   torch.manualSeed(7);

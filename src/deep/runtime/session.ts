@@ -1,0 +1,84 @@
+/**
+ * Inference with ONNX Runtime (onnxruntime-node, CPU provider): tileflow's exported models and ONNX
+ * files from any framework. Inputs larger than the batch size are cut along the first axis and run
+ * batch by batch, so memory stays bounded whatever the number of chips.
+ */
+import * as ort from 'onnxruntime-node';
+import { invalidParameter } from '../../core/errors.js';
+
+export interface SessionOptions {
+  /** Intra-op threads (default: ONNX Runtime's choice, one per core). */
+  threads?: number;
+  /** Samples per run (default 64). */
+  batchSize?: number;
+}
+
+/** A loaded ONNX model. */
+export class OnnxSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly batchSize: number,
+  ) {}
+
+  /** Loads an ONNX file (path or bytes); a file that is not a loadable model is INVALID_PARAMETER_VALUE. */
+  static async open(model: string | Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
+    const batchSize = options.batchSize ?? 64;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidParameter(`batch size must be a positive integer, got ${batchSize}`);
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      interOpNumThreads: 1,
+      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    };
+    try {
+      const session =
+        typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+      return new OnnxSession(session, batchSize);
+    } catch (error) {
+      const where = typeof model === 'string' ? model : `${model.byteLength} bytes`;
+      throw invalidParameter(`cannot load the ONNX model ${where}: ${(error as Error).message}`);
+    }
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs float32 input of `shape` ([N, …]) through the model; returns the first output, batches concatenated. */
+  async run(x: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }> {
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== x.length) throw invalidParameter(`input has ${x.length} values but shape [${shape}] holds ${count}`);
+    const [n, ...rest] = shape;
+    const per = count / Math.max(n, 1);
+    const parts: { data: Float32Array; dims: readonly number[] }[] = [];
+    for (let start = 0; start < n; start += this.batchSize) {
+      const end = Math.min(n, start + this.batchSize);
+      const tensor = new ort.Tensor('float32', x.subarray(start * per, end * per), [end - start, ...rest]);
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        result = await this.session.run({ [this.session.inputNames[0]]: tensor });
+      } catch (error) {
+        throw invalidParameter(`the ONNX model rejected input of shape [${end - start}, ${rest}]: ${(error as Error).message}`);
+      }
+      const out = result[this.session.outputNames[0]] as ort.Tensor;
+      parts.push({ data: out.data as Float32Array, dims: out.dims });
+    }
+    if (parts.length === 0) return { data: new Float32Array(0), shape: [0] };
+    const outShape = [n, ...parts[0].dims.slice(1)];
+    const data = new Float32Array(outShape.reduce((a, b) => a * b, 1));
+    let offset = 0;
+    for (const p of parts) {
+      data.set(p.data, offset);
+      offset += p.data.length;
+    }
+    return { data, shape: outShape };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
