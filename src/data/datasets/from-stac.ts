@@ -17,6 +17,8 @@ import { chipsFromLabels, type ChipsFromLabelsOptions, type LabelledImage } from
 /** Options for `chipsFromStac`: those of `chipsFromLabels`, plus how to fetch remote documents. */
 export interface ChipsFromStacOptions extends ChipsFromLabelsOptions {
   fetch?: HttpFetch;
+  /** Only these label items (by id), e.g. chosen with `queryItemIds` over a GeoParquet index. */
+  itemIds?: ReadonlySet<string>;
 }
 
 const LABEL_FILE = /\.(geo)?json$|\.(geo)?parquet$/i;
@@ -66,6 +68,7 @@ export async function chipsFromStac(catalog: string, out: string, options: Chips
     if (entry.kind !== 'item' || !isLabelItem(entry.value)) continue;
     const label = parseLabelItem(entry.value, entry.href);
     if (label.type !== 'vector') continue;
+    if (options.itemIds && !options.itemIds.has(label.itemId)) continue;
     if (label.sources.length === 0) throw invalidParameter(`label item ${label.itemId} has no source link to its imagery`);
     const labels = labelAsset(label, entry.href);
     for (const source of label.sources) {
@@ -80,7 +83,9 @@ export async function chipsFromStac(catalog: string, out: string, options: Chips
     }
     for (const t of label.tasks) tasks.add(t);
   }
-  if (pairs.length === 0) throw invalidParameter(`${catalog} has no vector label items with source imagery`);
+  if (pairs.length === 0) {
+    throw invalidParameter(`${catalog} has no vector label items with source imagery${options.itemIds ? ` among the ${options.itemIds.size} selected item ids` : ''}`);
+  }
   if (fields.size > 1) throw invalidParameter(`the label items name different class properties (${[...fields].join(', ')}); give a class field`);
   return chipsFromLabels(pairs, out, {
     ...options,
