@@ -12,6 +12,7 @@ import { registerRasterCommands } from './commands/raster.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStacCommands } from './commands/stac.js';
 import { registerTilesCommands } from './commands/tiles.js';
+import { registerTrainCommand } from './commands/train.js';
 import { registerUpCommand } from './commands/up.js';
 import { CliError } from './errors.js';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerStacCommands(program);
   registerDatasetCommands(program);
   registerTilesCommands(program);
+  registerTrainCommand(program);
   return program;
 }
 

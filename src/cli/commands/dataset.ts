@@ -4,7 +4,6 @@
  * bar on stderr when it is a terminal.
  */
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { openDataset } from '../../data/datasets/dataset.js';
 import type { Manifest } from '../../data/datasets/format.js';
 import { chipsFromLabels, type ChipsFromLabelsOptions } from '../../data/datasets/from-labels.js';
@@ -12,35 +11,9 @@ import { chipsFromStac } from '../../data/datasets/from-stac.js';
 import { importFolder } from '../../data/datasets/import-folder.js';
 import type { SplitOptions } from '../../data/datasets/splits.js';
 import { CliError } from '../errors.js';
+import { number } from '../options.js';
+import { progressBar } from '../progress.js';
 import { json, keyValueTable, table } from '../format.js';
-
-/** A progress callback drawing a bar on stderr when it is a TTY (nothing otherwise), and a way to stop it. */
-function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(done, total) {
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.update(done);
-    },
-    stop: () => started && bar.stop(),
-  };
-}
-
-/** A number option, or a usage error naming it. */
-function number(text: string | undefined, option: string, { integer = false, min = -Infinity } = {}): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
-    throw new CliError(`${option} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` of at least ${min}` : ''}, got ${JSON.stringify(text)}`, 2);
-  }
-  return value;
-}
 
 /** `1,2,3` as band numbers. */
 function bandList(text: string | undefined): number[] | undefined {
