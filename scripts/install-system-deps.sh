@@ -5,6 +5,7 @@
 #
 #   scripts/install-system-deps.sh run        # what `tileflow up` needs
 #   scripts/install-system-deps.sh run test   # plus what `npm test` needs
+#   scripts/install-system-deps.sh bench      # the peers bench/ compares with
 #
 # As root it installs what is missing; otherwise it prints the command to run and
 # fails, because a half-provisioned machine gives confusing errors later on.
@@ -12,13 +13,16 @@ set -euo pipefail
 
 # Always needed: better-sqlite3 is built from source (see .npmrc) by node-gyp.
 BUILD_PKGS=(python3 make g++)
-# `run`: system libraries tileflow links: gdal-async builds against the system GDAL (see .npmrc).
-RUN_PKGS=(libgdal-dev)
+# `run`: system libraries tileflow links: gdal-async builds against the system GDAL (see .npmrc);
+# the deep-learning addon (native/torch) against libtorch.
+RUN_PKGS=(libgdal-dev libtorch-dev)
 # `test`: scripts/test.mjs starts a throwaway PostgreSQL from these binaries; raster tests compare
 # pixels with GDAL's own tools, and rasterio is the peer in bench/.
 TEST_PKGS=(postgresql gdal-bin python3-rasterio)
+# `bench`: PyTorch, the peer of `npm run bench:train` (and what made test/fixtures/torchscript).
+BENCH_PKGS=(python3-torch python3-rasterio gdal-bin)
 
-usage() { echo "usage: $0 PROFILE... (profiles: run, test)" >&2; exit 2; }
+usage() { echo "usage: $0 PROFILE... (profiles: run, test, bench)" >&2; exit 2; }
 
 [[ $# -gt 0 ]] || usage
 wanted=("${BUILD_PKGS[@]}")
@@ -26,6 +30,7 @@ for profile in "$@"; do
   case "$profile" in
     run) wanted+=("${RUN_PKGS[@]}") ;;
     test) wanted+=("${TEST_PKGS[@]}") ;;
+    bench) wanted+=("${BENCH_PKGS[@]}") ;;
     *) echo "install-system-deps: unknown profile '$profile'" >&2; usage ;;
   esac
 done

@@ -32,4 +32,5 @@ fi
 
 echo "setup: building…"
 npm run build --silent
+npm run build:native --silent
 echo "setup: done"

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TileflowError } from '../core/errors.js';
+import { registerBenchCommands } from './commands/bench.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerRasterCommands } from './commands/raster.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerTilesCommands(program);
   registerTrainCommand(program);
+  registerBenchCommands(program);
   return program;
 }
 

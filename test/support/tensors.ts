@@ -1,15 +1,5 @@
-// Deterministic inputs for tests of the deep-learning engine.
-
-/** Pseudo-random floats in [-1, 1) from a seed (an LCG: the same values on every machine). */
-export function noise(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+// Deterministic inputs and comparisons for tests of the deep-learning engine.
+export { noise } from '../../src/deep/engine/synthetic.js';
 
 /** The number of values a shape holds. */
 export function volume(shape: number[]): number {
