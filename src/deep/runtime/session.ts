@@ -51,7 +51,7 @@ export class OnnxSession {
   /** Runs float32 input of `shape` ([N, …]) through the model; returns the first output, batches concatenated. */
   async run(x: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }> {
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== x.length) throw invalidParameter(`input has ${x.length} values but shape [${shape}] holds ${count}`);
+    if (count !== x.length) throw invalidParameter(`input has ${x.length} values but shape [${shape.join(', ')}] holds ${count}`);
     const [n, ...rest] = shape;
     const per = count / Math.max(n, 1);
     const parts: { data: Float32Array; dims: readonly number[] }[] = [];
@@ -62,7 +62,7 @@ export class OnnxSession {
       try {
         result = await this.session.run({ [this.session.inputNames[0]]: tensor });
       } catch (error) {
-        throw invalidParameter(`the ONNX model rejected input of shape [${end - start}, ${rest}]: ${(error as Error).message}`);
+        throw invalidParameter(`the ONNX model rejected input of shape [${[end - start, ...rest].join(', ')}]: ${(error as Error).message}`);
       }
       const out = result[this.session.outputNames[0]] as ort.Tensor;
       parts.push({ data: out.data as Float32Array, dims: out.dims });
