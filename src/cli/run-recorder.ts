@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { loadConfig } from '../core/config.js';
 import { TileflowError } from '../core/errors.js';
-import type { RunRecorder } from '../deep/train/recorder.js';
+import type { RunRecorder } from '../core/run-recorder.js';
 import { proxiedArtifactPath } from '../track/artifacts/artifact-store.js';
 import { TrackingClient } from '../track/client.js';
 import { CliError } from './errors.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { invalidParameter } from '../../core/errors.js';
 import type { NamedTensor } from '../engine/torch.js';
 import type { LayerNode, ModelSpec } from '../models/spec.js';
-import { encodeModel, type OnnxModel, type OnnxNode, type OnnxTensor } from './protobuf.js';
+import { encodeModel, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../data/onnx/protobuf.js';
 
 export const OPSET = 17;
 export const INPUT_NAME = 'input';

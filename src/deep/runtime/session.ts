@@ -13,6 +13,12 @@ export interface SessionOptions {
   batchSize?: number;
 }
 
+/** One output of `runAll`: its values (float32, float64 or int64, as the model declares) and shape. */
+export interface OutputTensor {
+  data: Float32Array | Float64Array | BigInt64Array;
+  shape: number[];
+}
+
 /** A loaded ONNX model. */
 export class OnnxSession {
   private constructor(
@@ -76,6 +82,46 @@ export class OnnxSession {
       offset += p.data.length;
     }
     return { data, shape: outShape };
+  }
+
+  /**
+   * Runs float32 input of `shape` ([N, …]) like `run`, but returns every output by name (a classifier's
+   * `label` and `probabilities`, say), each with its own element type, batches concatenated.
+   */
+  async runAll(x: Float32Array, shape: number[]): Promise<Record<string, OutputTensor>> {
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== x.length) throw invalidParameter(`input has ${x.length} values but shape [${shape.join(', ')}] holds ${count}`);
+    const [n, ...rest] = shape;
+    const per = count / Math.max(n, 1);
+    const parts = new Map<string, ort.Tensor[]>(this.session.outputNames.map((name) => [name, []]));
+    for (let start = 0; start < n; start += this.batchSize) {
+      const end = Math.min(n, start + this.batchSize);
+      const tensor = new ort.Tensor('float32', x.subarray(start * per, end * per), [end - start, ...rest]);
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        result = await this.session.run({ [this.session.inputNames[0]]: tensor });
+      } catch (error) {
+        throw invalidParameter(`the ONNX model rejected input of shape [${[end - start, ...rest].join(', ')}]: ${(error as Error).message}`);
+      }
+      for (const name of this.session.outputNames) parts.get(name)!.push(result[name] as ort.Tensor);
+    }
+    const outputs: Record<string, OutputTensor> = {};
+    for (const [name, tensors] of parts) {
+      if (tensors.length === 0) {
+        outputs[name] = { data: new Float32Array(0), shape: [0] };
+        continue;
+      }
+      const first = tensors[0].data as OutputTensor['data'];
+      const outShape = [n, ...tensors[0].dims.slice(1)];
+      const data = new (first.constructor as new (length: number) => OutputTensor['data'])(outShape.reduce((a, b) => a * b, 1));
+      let offset = 0;
+      for (const t of tensors) {
+        (data as Float32Array).set(t.data as Float32Array, offset);
+        offset += (t.data as ArrayLike<unknown>).length;
+      }
+      outputs[name] = { data, shape: outShape };
+    }
+    return outputs;
   }
 
   async close(): Promise<void> {

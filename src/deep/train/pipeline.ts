@@ -19,7 +19,7 @@ import { mlmItem } from '../onnx/mlm.js';
 import type { ResolvedTrainConfig } from './config.js';
 import { evaluateSplit, type Evaluation } from './evaluate.js';
 import { confusionMatrixPng, curvePng } from './plots.js';
-import type { RunRecorder } from './recorder.js';
+import type { RunRecorder } from '../../core/run-recorder.js';
 import { train, type EpochRecord } from './trainer.js';
 
 export interface PipelineCallbacks {

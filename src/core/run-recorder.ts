@@ -1,10 +1,10 @@
 /**
- * What a training reports to experiment tracking. The deep layer sits below tracking, so it states
- * what it needs here and the CLI (or server) hands in an implementation over tileflow's tracking store
- * or an MLflow-compatible server.
+ * What a training or an evaluation reports to experiment tracking. The learn and deep layers sit below
+ * tracking, so they state what they need here and the CLI (or server) hands in an implementation over
+ * tileflow's tracking store or an MLflow-compatible server.
  */
 
-/** One tracked run, as the trainer and the pipeline use it. */
+/** One tracked run, as trainers and pipelines use it. */
 export interface RunRecorder {
   readonly runId: string;
   logParams(params: Record<string, string | number | boolean>): Promise<void>;
