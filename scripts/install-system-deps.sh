@@ -20,7 +20,7 @@ RUN_PKGS=(libgdal-dev libtorch-dev)
 # pixels with GDAL's own tools, and rasterio is the peer in bench/.
 TEST_PKGS=(postgresql gdal-bin python3-rasterio)
 # `bench`: PyTorch, the peer of `npm run bench:train` (and what made test/fixtures/torchscript).
-BENCH_PKGS=(python3-torch python3-rasterio gdal-bin)
+BENCH_PKGS=(python3-torch python3-sklearn python3-rasterio gdal-bin)
 
 usage() { echo "usage: $0 PROFILE... (profiles: run, test, bench)" >&2; exit 2; }
 

@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { TileflowError } from '../core/errors.js';
 import { registerBenchCommands } from './commands/bench.js';
+import { registerCvCommand } from './commands/cv.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
+import { registerFitCommand } from './commands/fit.js';
+import { registerPixelCommands } from './commands/pixels.js';
 import { registerRasterCommands } from './commands/raster.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStacCommands } from './commands/stac.js';
@@ -41,6 +44,9 @@ export function buildProgram(): Command {
   registerDatasetCommands(program);
   registerTilesCommands(program);
   registerTrainCommand(program);
+  registerCvCommand(program);
+  registerFitCommand(program);
+  registerPixelCommands(program);
   registerBenchCommands(program);
   return program;
 }
