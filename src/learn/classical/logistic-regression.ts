@@ -27,6 +27,7 @@ import {
   type Params,
   type SerializedEstimator,
 } from './estimator.js';
+import { linearDecision, linearPredict } from './linear-model.js';
 
 const KIND = 'lr';
 const PARAM_NAMES = ['penalty', 'C', 'tol', 'max_iter', 'fit_intercept', 'multi_class', 'solver', 'class_weight', 'random_state'] as const;
@@ -191,38 +192,13 @@ export class LogisticRegression implements Classifier {
    */
   decisionFunction(X: Matrix): Float64Array {
     const state = this.fitted(X);
-    const c = state.coef.length;
-    const p = state.nFeatures;
-    const out = new Float64Array(X.rows * c);
-    for (let j = 0; j < c; j++) {
-      const w = state.coef[j];
-      const b = state.intercept[j];
-      for (let i = 0; i < X.rows; i++) {
-        let z = 0;
-        const row = i * p;
-        for (let f = 0; f < p; f++) z += X.data[row + f] * w[f];
-        out[i * c + j] = z + b;
-      }
-    }
-    return out;
+    return linearDecision(X, state.coef, state.intercept);
   }
 
   /** The class with the largest decision value (binary: class 1 when the decision is > 0). */
   predict(X: Matrix): Int32Array {
     const state = this.fitted(X);
-    const decision = this.decisionFunction(X);
-    const c = state.coef.length;
-    const out = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      if (c === 1) {
-        out[i] = state.classes[decision[i] > 0 ? 1 : 0];
-      } else {
-        let best = 0;
-        for (let j = 1; j < c; j++) if (decision[i * c + j] > decision[i * c + best]) best = j;
-        out[i] = state.classes[best];
-      }
-    }
-    return out;
+    return linearPredict(this.decisionFunction(X), X.rows, state.classes);
   }
 
   /** Class probabilities, rows x nClasses: softmax (multinomial) or normalized sigmoids (ovr). */
