@@ -3,20 +3,14 @@
  * tracking store in this process (sqlite:, postgres:, or the embedded store) or a tracking server's
  * REST API (http(s)://, tileflow's or MLflow's). Picks the mode from the tracking URI as the read side does.
  */
-import { Readable } from 'node:stream';
 import { loadConfig } from '../core/config.js';
 import { TileflowError } from '../core/errors.js';
 import type { RunRecorder } from '../core/run-recorder.js';
-import { proxiedArtifactPath } from '../track/artifacts/artifact-store.js';
+import { startTrackedRun, type RunTarget } from '../track/recorder.js';
 import { TrackingClient } from '../track/client.js';
 import { CliError } from './errors.js';
 
-/** Where to put the run. */
-export interface RunTarget {
-  experiment: string;
-  runName?: string;
-  tags?: Record<string, string>;
-}
+export type { RunTarget };
 
 /** An open recorder and how to let go of its store. */
 export interface OpenRecorder {
@@ -39,41 +33,7 @@ async function localRecorder(databaseUrl: string, artifactsRoot: string, target:
   const { describeDatabaseUrl } = await import('./tracking-source.js');
   const tracking = await openTracking({ databaseUrl, artifactsRoot });
   try {
-    let experimentId: string;
-    try {
-      experimentId = (await tracking.runs.getExperimentByName(target.experiment)).experimentId;
-    } catch (error) {
-      if (!(error instanceof TileflowError && error.code === 'RESOURCE_DOES_NOT_EXIST')) throw error;
-      experimentId = await tracking.runs.createExperiment(target.experiment);
-    }
-    const run = await tracking.runs.createRun({ experimentId, runName: target.runName, startTime: Date.now(), tags: toTags(target.tags ?? {}) });
-    const runId = run.info.runId;
-    const artifactRoot = proxiedArtifactPath(run.info.artifactUri);
-    if (artifactRoot === null) throw new CliError(`run ${runId} stores artifacts at ${run.info.artifactUri}, which tileflow does not write to`);
-    const recorder: RunRecorder = {
-      runId,
-      logParams: (params) => tracking.runs.logBatch(runId, { params: toParams(params) }),
-      logMetrics: (metrics, step) => {
-        const timestamp = Date.now();
-        return tracking.runs.logBatch(runId, { metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp })) });
-      },
-      setTags: (tags) => tracking.runs.logBatch(runId, { tags: toTags(tags) }),
-      logArtifact: async (relativePath, bytes) => {
-        await tracking.artifacts.put(`${artifactRoot}/${relativePath}`, Readable.from([Buffer.from(bytes)]));
-      },
-      registerModel: async (name, artifactPath, tags = {}, description) => {
-        try {
-          await tracking.registry.createRegisteredModel(name);
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-        }
-        const version = await tracking.createModelVersion({ name, source: `runs:/${runId}/${artifactPath}`, runId, tags: toTags(tags), description });
-        return version.version;
-      },
-      end: async (status) => {
-        await tracking.runs.updateRun(runId, { status, endTime: Date.now() });
-      },
-    };
+    const recorder = await startTrackedRun(tracking, target);
     return { recorder, description: describeDatabaseUrl(databaseUrl), close: () => tracking.close() };
   } catch (error) {
     await tracking.close();

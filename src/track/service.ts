@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { TileflowConfig } from '../core/config.js';
 import { LocalArtifactStore, type ArtifactStore } from './artifacts/artifact-store.js';
-import { openTrackingDb } from './store/database.js';
+import { openTrackingDb, type TrackingDb } from './store/database.js';
 import { LoggedModelStore } from './store/logged-model-store.js';
 import { RegistryStore, type CreateModelVersionInput } from './store/registry-store.js';
 import { TrackingStore } from './store/tracking-store.js';
@@ -17,6 +17,8 @@ export interface Tracking {
   registry: RegistryStore;
   loggedModels: LoggedModelStore;
   artifacts: ArtifactStore;
+  /** The open database, for the layers above that keep their own tables in it (predict). */
+  database: TrackingDb;
   /** Registers a model version, resolving `runs:/` and `models:/` sources to where the files are. */
   createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
   close(): Promise<void>;
@@ -34,6 +36,7 @@ export async function openTracking(config: Pick<TileflowConfig, 'databaseUrl' | 
     registry,
     loggedModels,
     artifacts: new LocalArtifactStore(config.artifactsRoot),
+    database,
     async createModelVersion(input) {
       return registry.createModelVersion(input, await resolveStorageLocation(input.source, runs, loggedModels));
     },

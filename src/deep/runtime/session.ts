@@ -54,6 +54,13 @@ export class OnnxSession {
     return this.session.outputNames;
   }
 
+  /** The first input's element type and shape as the model declares it (symbolic dimensions as -1). */
+  get inputSignature(): { name: string; type: string; shape: number[] } {
+    const meta = this.session.inputMetadata[0];
+    if (!meta?.isTensor) return { name: this.session.inputNames[0], type: 'unknown', shape: [] };
+    return { name: meta.name, type: meta.type, shape: meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : -1)) };
+  }
+
   /** Runs float32 input of `shape` ([N, …]) through the model; returns the first output, batches concatenated. */
   async run(x: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }> {
     const count = shape.reduce((a, b) => a * b, 1);
