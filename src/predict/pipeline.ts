@@ -1,0 +1,191 @@
+/**
+ * The tile pipeline of one prediction: the tiles still to do are read as supertiles (reads run ahead
+ * of inference), scaled as the model's MLM item says, batched through ONNX Runtime, turned into class
+ * scores, boxes or masks, and recorded per tile by quadkey. Tiles that fail to read are recorded
+ * with the reason and tried again on the next pass; a pass only takes tiles not yet done, so running
+ * a prediction again after a crash or a cancel resumes it without repeating or skipping a tile.
+ */
+import { TileflowError } from '../core/errors.js';
+import type { RunRecorder } from '../core/run-recorder.js';
+import type { OnnxSession } from '../deep/runtime/session.js';
+import type { Resampling } from '../data/raster/types.js';
+import { tileFromQuadkey } from '../geo/tiles.js';
+import { scaleInput, type ModelDescriptor } from './model.js';
+import { classScores } from './postprocess/classification.js';
+import { boxesToFeatures, decodeDetections, mergeAcrossTiles, nonMaxSuppression } from './postprocess/detection.js';
+import { classMask, maskPng, maskPolygons } from './postprocess/segmentation.js';
+import { TileReader, type TileWindow } from './reader.js';
+import type { PredictStore } from './store/predict-store.js';
+import type { Prediction, TileResult } from './types.js';
+
+/** How a prediction is run. */
+export interface PipelineOptions {
+  /** Tiles per inference batch (default 32). */
+  batchSize?: number;
+  /** Supertile reads in flight ahead of inference (default 4). */
+  readAhead?: number;
+  /** Passes over failed tiles, the first included (default 3). */
+  maxAttempts?: number;
+  /** Detection: boxes under this score are dropped (default 0.25). */
+  scoreThreshold?: number;
+  /** Detection: IoU above which boxes of a class are one object (default 0.5). */
+  iouThreshold?: number;
+  resampling?: Resampling;
+  /** 1-based imagery bands in model order (default: the first non-alpha bands). */
+  bands?: number[];
+  /** Called after every recorded batch. */
+  onProgress?: (prediction: Prediction) => void;
+  recorder?: RunRecorder;
+}
+
+/** What the pipeline runs with: the model and its session, the imagery reader, the store. */
+export interface PipelineInputs {
+  store: PredictStore;
+  model: ModelDescriptor;
+  session: OnnxSession;
+  reader: TileReader;
+}
+
+/** Class names that mean "nothing here": their segmentation regions are not turned into polygons. */
+const BACKGROUND = /^(background|no[ _-]?data|none|unlabel(l)?ed|other)$/i;
+
+/** The input window of a prediction: the core pixels per tile side and the context around it. */
+export function windowOf(model: ModelDescriptor, overlap: number): { core: number; side: number } {
+  const fixed = model.height ?? model.width;
+  if (model.height !== null && model.width !== null && model.height !== model.width) {
+    throw new TileflowError('INVALID_PARAMETER_VALUE', `the model takes ${model.width}x${model.height} input; tileflow predicts on square tiles`);
+  }
+  if (model.task === 'classification') {
+    if (overlap) throw new TileflowError('INVALID_PARAMETER_VALUE', 'overlap applies to detection and segmentation; a classifier sees exactly its tile');
+    const side = fixed ?? 256;
+    return { core: side, side };
+  }
+  if (fixed !== null) {
+    const core = fixed - 2 * overlap;
+    if (core < 16) throw new TileflowError('INVALID_PARAMETER_VALUE', `overlap ${overlap} leaves ${core} pixels of a ${fixed}-pixel input for the tile itself; use a smaller overlap`);
+    return { core, side: fixed };
+  }
+  return { core: 256, side: 256 + 2 * overlap };
+}
+
+/** Runs the tiles of `prediction` that are not done yet; returns the prediction as recorded at the end. */
+export async function runTiles(inputs: PipelineInputs, prediction: Prediction, options: PipelineOptions = {}, signal?: AbortSignal): Promise<Prediction> {
+  const { store, model, session, reader } = inputs;
+  const batchSize = options.batchSize ?? 32;
+  const readAhead = options.readAhead ?? 4;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const { core, side } = windowOf(model, prediction.overlap);
+  if (prediction.overlap && !reader.supportsOverlap) throw new TileflowError('INVALID_PARAMETER_VALUE', 'this imagery is read tile by tile (a STAC mosaic): overlap must be 0');
+  const spec = { core, overlap: prediction.overlap, bands: reader.bandsFor(model.channels, options.bands), resampling: options.resampling ?? 'bilinear' };
+  const started = Date.now();
+  let step = 0;
+
+  const infer = async (batch: TileWindow[]): Promise<void> => {
+    const plane = side * side;
+    const x = new Float32Array(batch.length * model.channels * plane);
+    batch.forEach((w, i) => {
+      scaleInput(model, w.data, plane, w.mask);
+      x.set(w.data, i * model.channels * plane);
+    });
+    const outputs = await session.runAll(x, [batch.length, model.channels, side, side]);
+    const results = await postprocess(model, prediction, batch, outputs, { core, side, scoreThreshold: options.scoreThreshold ?? 0.25, iouThreshold: options.iouThreshold ?? 0.5 });
+    await store.recordResults(prediction.id, results);
+  };
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const todo = await store.tilesToPredict(prediction.id, maxAttempts);
+    if (todo.length === 0) break;
+    const groups = TileReader.groupBySupertile(todo.map(tileFromQuadkey));
+    let next = 0;
+    const inflight: Promise<Awaited<ReturnType<TileReader['read']>>>[] = [];
+    const launch = (): void => {
+      while (inflight.length < readAhead && next < groups.length) {
+        const read = reader.read(groups[next++], spec, signal);
+        read.catch(() => {}); // awaited in order below; this only keeps an early rejection from being unhandled
+        inflight.push(read);
+      }
+    };
+    let buffer: TileWindow[] = [];
+    launch();
+    while (inflight.length || buffer.length) {
+      if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+      if (inflight.length) {
+        const { windows, failures } = await inflight.shift()!;
+        launch();
+        const empty = windows.filter((w) => w.validCore === 0);
+        await store.recordFailures(prediction.id, [
+          ...failures,
+          ...empty.map((w) => ({ quadkey: w.quadkey, error: 'no imagery: every pixel of the tile is nodata or outside the imagery' })),
+        ]);
+        buffer.push(...windows.filter((w) => w.validCore > 0));
+      }
+      while (buffer.length >= batchSize || (inflight.length === 0 && buffer.length)) {
+        const batch = buffer.slice(0, batchSize);
+        buffer = buffer.slice(batchSize);
+        await infer(batch);
+        const current = await store.getPrediction(prediction.id);
+        options.onProgress?.(current);
+        if (options.recorder && step++ % 10 === 0) {
+          await options.recorder.logMetrics({ tiles_done: current.tilesDone, tiles_failed: current.tilesFailed, tiles_per_second: current.tilesDone / Math.max(1e-3, (Date.now() - started) / 1000) }, step);
+        }
+      }
+    }
+  }
+  if (model.task === 'detection') {
+    // Boxes of one object seen from two neighbouring tiles (it straddles their edge) are merged.
+    const features = await store.listFeatures(prediction.id);
+    await store.deleteFeatures(prediction.id, mergeAcrossTiles(features, options.iouThreshold ?? 0.5));
+  }
+  return store.getPrediction(prediction.id);
+}
+
+interface PostprocessOptions {
+  core: number;
+  side: number;
+  scoreThreshold: number;
+  iouThreshold: number;
+}
+
+/** Turns one batch's model outputs into per-tile results. */
+async function postprocess(
+  model: ModelDescriptor,
+  prediction: Prediction,
+  batch: TileWindow[],
+  outputs: Record<string, { data: Float32Array | Float64Array | BigInt64Array; shape: number[] }>,
+  options: PostprocessOptions,
+): Promise<TileResult[]> {
+  const first = Object.values(outputs)[0];
+  const data = first.data instanceof Float32Array ? first.data : Float32Array.from(first.data as ArrayLike<number>, Number);
+  const k = model.classes.length;
+  if (model.task === 'classification') {
+    const c = first.shape.slice(1).reduce((a, b) => a * b, 1);
+    if (c !== k && !(k === 2 && c === 1)) throw new TileflowError('INVALID_PARAMETER_VALUE', `the model outputs ${c} scores per tile but its MLM item names ${k} classes`);
+    return classScores(data, batch.length, c).map((scores, i) => ({ quadkey: batch[i].quadkey, scores }));
+  }
+  if (model.task === 'segmentation') {
+    const [, c, h, w] = first.shape;
+    if (first.shape.length !== 4 || h !== options.side || w !== options.side) throw new TileflowError('INVALID_PARAMETER_VALUE', `a segmentation model must output [batch, classes, ${options.side}, ${options.side}], got [${first.shape.join(', ')}]`);
+    if (c !== k && !(k === 2 && c === 1)) throw new TileflowError('INVALID_PARAMETER_VALUE', `the model outputs ${c} class planes but its MLM item names ${k} classes`);
+    const ignore = model.classes.filter((cl) => BACKGROUND.test(cl.name)).map((cl) => cl.index);
+    const per = c * h * w;
+    return Promise.all(
+      batch.map(async (window, i) => {
+        const result = classMask(data.subarray(i * per, (i + 1) * per), c, h, w, prediction.overlap);
+        const [mask, features] = await Promise.all([
+          maskPng(result.mask, result.width, result.height),
+          maskPolygons(result.mask, result.width, result.height, window.tile, { ignoreClasses: ignore, scores: result.meanProbability }),
+        ]);
+        return { quadkey: window.quadkey, scores: result.shares, mask, features };
+      }),
+    );
+  }
+  const perTile = decodeDetections(data, first.shape, { scoreThreshold: options.scoreThreshold, classCount: k });
+  return batch.map((window, i) => {
+    const boxes = nonMaxSuppression(perTile[i] ?? [], options.iouThreshold);
+    const features = boxesToFeatures(boxes, window.tile, { size: options.core, overlap: prediction.overlap });
+    // A tile's scores are its best box per class: what review and the active-learning queue sort by.
+    const scores = new Array<number>(k).fill(0);
+    for (const f of features) scores[f.classIndex] = Math.max(scores[f.classIndex], f.score);
+    return { quadkey: window.quadkey, scores, features };
+  });
+}
