@@ -2,14 +2,20 @@
  * The HTTP application factory. `buildApp` wires routes to an open `Tracking`; tests call it and use
  * `inject()`, and `tileflow up` listens on a socket. Errors are rendered in one place, as MLflow JSON.
  */
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fs from 'node:fs';
 import { ImageryRegistry } from '../data/raster/imagery-registry.js';
+import type { PredictService } from '../predict/service.js';
 import type { Tracking } from '../track/service.js';
+import { predictRoutes } from './api/predict-routes.js';
 import { errorResponse } from './errors.js';
 import { homePage } from './home.js';
 import { MLFLOW_PREFIXES, MLFLOW_RPC_ROUTES, mlflowApi } from './mlflow/index.js';
 import { imageryRoutes } from './tiles/imagery-routes.js';
+import { predictionTileRoutes } from './tiles/prediction-routes.js';
 
 export interface AppOptions {
   tracking: Tracking;
@@ -17,6 +23,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Imagery served at /tiles/imagery/…; the caller owns it and closes it. Empty unless given. */
   imagery?: ImageryRegistry;
+  /** The prediction service behind `/api/…`; its routes are served only when given. The caller closes it. */
+  predict?: PredictService;
   /** Shown on the home page: where metadata lives. */
   storeDescription?: string;
 }
@@ -48,7 +56,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint at ${request.method} ${path}.` });
   });
 
+  // The OpenAPI document describes every route registered after it; the UI is served offline from the package.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'tileflow', version: VERSION, description: "tileflow's platform API (/api) beside MLflow's REST API (/api/2.0/mlflow)" },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(multipart, { limits: { fileSize: 512 * 1024 * 1024 } });
   await app.register(mlflowApi, { tracking: options.tracking });
+  if (options.predict) {
+    await app.register(predictRoutes, { predict: options.predict });
+    await app.register(predictionTileRoutes, { predict: options.predict.store });
+  }
   await app.register(imageryRoutes, { imagery: options.imagery ?? new ImageryRegistry() });
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(VERSION));

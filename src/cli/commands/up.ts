@@ -53,10 +53,11 @@ export async function up(options: UpOptions): Promise<void> {
   const config = loadConfig(overrides);
   const storeDescription = describeDatabaseUrl(config.databaseUrl);
   // Loaded here, not at the top: the other commands start faster without the server and the stores.
-  const [{ buildApp }, { openTracking }, { ImageryRegistry }] = await Promise.all([
+  const [{ buildApp }, { openTracking }, { ImageryRegistry }, { PredictService }] = await Promise.all([
     import('../../server/app.js'),
     import('../../track/service.js'),
     import('../../data/raster/imagery-registry.js'),
+    import('../../predict/service.js'),
   ]);
   const imagery = new ImageryRegistry();
   try {
@@ -70,16 +71,21 @@ export async function up(options: UpOptions): Promise<void> {
   }
   const tracking = await openTracking(config);
   let app: FastifyInstance | undefined;
+  let predict: Awaited<ReturnType<typeof PredictService.open>> | undefined;
   try {
-    app = await buildApp({ tracking, imagery, logger: true, storeDescription });
+    // Opening the prediction service re-queues predictions a stopped server left unfinished.
+    predict = await PredictService.open({ tracking });
+    app = await buildApp({ tracking, imagery, predict, logger: true, storeDescription });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app?.close().catch(() => {});
+    await predict?.close();
     await tracking.close();
     await imagery.close();
     throw listenFailure(error, config.host, config.port) ?? error;
   }
   const server = app;
+  const service = predict!;
   const port = (server.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`tileflow listening on http://${host}:${port} (store: ${storeDescription})\n`);
@@ -94,6 +100,7 @@ export async function up(options: UpOptions): Promise<void> {
     process.stderr.write(`tileflow: ${signal} received, stopping\n`);
     server
       .close()
+      .then(() => service.close())
       .then(() => tracking.close())
       .then(() => imagery.close())
       .catch((error: unknown) => {
@@ -109,7 +116,7 @@ export async function up(options: UpOptions): Promise<void> {
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('run the tracking server and model registry (MLflow REST API) on this machine')
+    .description('run the tracking server, model registry (MLflow REST API) and prediction service (/api, OpenAPI at /docs) on this machine')
     .option('--host <host>', 'interface to listen on (default: $TILEFLOW_HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $TILEFLOW_PORT or 5000)', parsePort)
     .option('--home <dir>', 'folder of the embedded store and artifacts (default: $TILEFLOW_HOME or ./.tileflow)')
