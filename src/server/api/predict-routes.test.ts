@@ -216,3 +216,43 @@ test('bad input is a clear 4xx and changes nothing', async () => {
   assert.equal((await json('POST', '/api/predictions/nope/reviews', { target: 'tile', targetId: '0', valid: true, reviewer: 'x' })).status, 404);
   assert.equal((await json('GET', '/api/predictions/nope/export?format=shp')).status, 400);
 });
+
+test('an uploaded PyTorch ONNX detector: boxes after NMS, one owner tile each, served and exported as features', async () => {
+  const onnx = fs.readFileSync(path.join(FIXTURES, 'box-detector.onnx'));
+  const mlm = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'box-detector.mlm.json'), 'utf8'));
+  const project = (await json('POST', '/api/projects', { name: 'boxes' })).body;
+  const upload = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/models/upload`, ...multipart([{ name: 'name', value: 'box-detector' }, { name: 'mlm', value: JSON.stringify(mlm) }, { name: 'model', value: onnx, filename: 'd.onnx' }]) });
+  assert.equal(upload.statusCode, 201, upload.body);
+  const imagery = (await json('POST', `/api/projects/${project.id}/imagery`, { name: 'tci', uri: TCI })).body;
+  const started = await json('POST', `/api/projects/${project.id}/predictions`, { model: 'box-detector', version: '1', imageryId: imagery.id, aoi: COAST.geometry, overlap: 16 });
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  assert.equal(started.body.task, 'detection');
+  await predict.idle();
+  const done = (await json('GET', `/api/predictions/${started.body.id}`)).body;
+  assert.equal(done.status, 'succeeded', JSON.stringify(done));
+  const tiles = (await json('GET', `/api/predictions/${done.id}/tile-results?status=done`)).body.tiles as { quadkey: string; x: number; y: number; z: number; scores: number[] }[];
+  const features = (await json('GET', `/api/predictions/${done.id}/geojson?layer=features&limit=10000`)).body.features as { geometry: { coordinates: number[][][] }; properties: Record<string, any> }[];
+  // Each tile reports its box once per class scoring at least 0.25 (the default threshold), inside the tile.
+  const expected = tiles.reduce((n, t) => n + t.scores.filter((s) => s >= 0.25).length, 0);
+  assert.equal(features.length, expected, 'one box per confident class per tile, no duplicates across tiles');
+  for (const feature of features) {
+    const tile = tiles.find((t) => t.quadkey === feature.properties.quadkey)!;
+    assert.ok(tile, `feature ${feature.properties.id} belongs to a done tile`);
+    const n = 2 ** tile.z;
+    const west = (tile.x / n) * 360 - 180;
+    const east = ((tile.x + 1) / n) * 360 - 180;
+    const lngs = feature.geometry.coordinates[0].map((p) => p[0]);
+    assert.ok(Math.min(...lngs) > west && Math.max(...lngs) < east, 'the box lies inside its tile (the middle half of it)');
+    // The model saw 256 + 2 x 16 pixels; its box starts a quarter into that input, 16 pixels of context included.
+    const start = west + ((0.25 * 288 - 16) / 256) * (east - west);
+    assert.ok(Math.abs(Math.min(...lngs) - start) < 1e-6, `the box is placed through the overlap margin: ${Math.min(...lngs)} vs ${start}`);
+  }
+  const north = tiles.filter((t) => t.y === Math.min(...tiles.map((u) => u.y)));
+  assert.ok(north.every((t) => t.scores[1] > t.scores[0]), 'sea tiles have a more confident water box');
+  const mvt = await app.inject({ method: 'GET', url: `/api/predictions/${done.id}/tiles/${north[0].z}/${north[0].x}/${north[0].y}.mvt` });
+  const layers = new VectorTile(new PbfReader(new Uint8Array(mvt.rawPayload))).layers;
+  assert.ok(layers.features && layers.features.length >= 1, 'boxes are in the vector tile');
+  const exported = await app.inject({ method: 'GET', url: `/api/predictions/${done.id}/export?format=ndjson&class=1&threshold=0.5` });
+  const lines = exported.body.trim().split('\n').filter(Boolean).map((l: string) => JSON.parse(l));
+  assert.equal(lines.length, features.filter((f) => f.properties.class === 1 && f.properties.score >= 0.5).length);
+});
