@@ -192,3 +192,65 @@ export function scaleInput(model: ModelDescriptor, data: Float32Array, plane: nu
     if (mask) for (let p = 0; p < plane; p++) if (!mask[p]) data[offset + p] = 0;
   }
 }
+
+/** What a person fills in when a model comes without an MLM item (the upload form). */
+export interface ModelForm {
+  name: string;
+  task: 'classification' | 'detection' | 'segmentation';
+  /** Class names in output order; colours optional (`#rrggbb`). */
+  classes: { name: string; color?: string }[];
+  /** Band names in input order. */
+  bands: string[];
+  /** Input height and width in pixels; null for any size. */
+  size: number | null;
+  zoom?: number;
+  /** Per band (or one for all) mean and standard deviation, or min and max, subtracted and divided before the model. */
+  scaling?: { mean: number[]; std: number[] } | { min: number[]; max: number[] };
+}
+
+/** An MLM STAC item built from the upload form's fields, so a model from anywhere needs no hand-written JSON. */
+export function mlmFromForm(form: ModelForm): Record<string, unknown> {
+  if (!['classification', 'detection', 'segmentation'].includes(form.task)) throw invalidParameter(`task must be classification, detection or segmentation, got ${JSON.stringify(form.task)}`);
+  if (!Array.isArray(form.classes) || form.classes.length === 0) throw invalidParameter('give the class names, in the order of the model\'s output');
+  if (!Array.isArray(form.bands) || form.bands.length === 0) throw invalidParameter('give the band names, in the order of the model\'s input');
+  if (form.size !== null && !(Number.isInteger(form.size) && form.size > 0 && form.size <= 4096)) throw invalidParameter(`size must be a whole number of pixels from 1 to 4096, or empty for any size; got ${JSON.stringify(form.size)}`);
+  const mlmTask = form.task === 'segmentation' ? 'semantic-segmentation' : form.task === 'detection' ? 'object-detection' : 'classification';
+  let valueScaling: Record<string, unknown>[] | null = null;
+  if (form.scaling) {
+    const [a, b, make] = 'mean' in form.scaling
+      ? [form.scaling.mean, form.scaling.std, (x: number, y: number) => ({ type: 'z-score', mean: x, stddev: y })]
+      : [form.scaling.min, form.scaling.max, (x: number, y: number) => ({ type: 'min-max', minimum: x, maximum: y })];
+    if (a.length !== b.length || (a.length !== 1 && a.length !== form.bands.length)) throw invalidParameter(`scaling needs one value or one per band (${form.bands.length}) for each of its two lists`);
+    valueScaling = a.map((x, i) => make(x, b[i]));
+  }
+  const size = form.size ?? -1;
+  const item = {
+    type: 'Feature',
+    stac_version: '1.0.0',
+    stac_extensions: [MLM_STAC_EXTENSION],
+    id: form.name,
+    geometry: null,
+    properties: {
+      datetime: new Date().toISOString(),
+      'mlm:name': form.name,
+      'mlm:architecture': 'unknown',
+      'mlm:tasks': [mlmTask],
+      'mlm:framework': 'onnx',
+      ...(form.zoom !== undefined ? { 'tileflow:zoom': form.zoom } : {}),
+      'mlm:input': [{ name: 'input', bands: form.bands, input: { shape: [-1, form.bands.length, size, size], dim_order: ['batch', 'bands', 'height', 'width'], data_type: 'float32' }, value_scaling: valueScaling }],
+      'mlm:output': [{
+        name: 'output',
+        tasks: [mlmTask],
+        result: { shape: [-1, form.classes.length], dim_order: ['batch', 'class'], data_type: 'float32' },
+        'classification:classes': form.classes.map((c, i) => ({ value: i, name: String(c.name), ...(c.color ? { color_hint: c.color.replace('#', '') } : {}) })),
+      }],
+    },
+    links: [],
+    assets: { model: { href: './model.onnx', type: 'application/octet-stream; framework=onnx; profile=onnx', roles: ['mlm:model'], 'mlm:artifact_type': 'onnx' } },
+  };
+  describeModel(item);
+  return item;
+}
+
+/** The MLM extension's schema URI, as tileflow writes it. */
+export const MLM_STAC_EXTENSION = 'https://stac-extensions.github.io/mlm/v1.5.2/schema.json';

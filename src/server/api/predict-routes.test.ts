@@ -256,3 +256,31 @@ test('an uploaded PyTorch ONNX detector: boxes after NMS, one owner tile each, s
   const lines = exported.body.trim().split('\n').filter(Boolean).map((l: string) => JSON.parse(l));
   assert.equal(lines.length, features.filter((f) => f.properties.class === 1 && f.properties.score >= 0.5).length);
 });
+
+test('a model with no MLM item is described by the upload form', async () => {
+  const project = (await json('POST', '/api/projects', { name: 'form' })).body;
+  const fields = [
+    { name: 'name', value: 'water-form' },
+    { name: 'task', value: 'segmentation' },
+    { name: 'classes', value: 'land, water' },
+    { name: 'colors', value: '#c2a36b,#1f77b4' },
+    { name: 'bands', value: 'red,green,blue' },
+    { name: 'zoom', value: '10' },
+    { name: 'min', value: '0' },
+    { name: 'max', value: '255' },
+  ];
+  const upload = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/models/upload`, ...multipart([...fields, { name: 'model', value: ONNX, filename: 'm.onnx' }]) });
+  assert.equal(upload.statusCode, 201, upload.body);
+  const item = JSON.parse((await app.inject({ method: 'GET', url: '/api/models/water-form/versions/1/stac' })).body);
+  const output = item.properties['mlm:output'][0];
+  assert.deepEqual(output['classification:classes'].map((c: { name: string }) => c.name), ['land', 'water']);
+  assert.equal(output['classification:classes'][1].color_hint, '1f77b4');
+  assert.deepEqual(item.properties['mlm:tasks'], ['semantic-segmentation']);
+  assert.deepEqual(item.properties['mlm:input'][0].value_scaling, [{ type: 'min-max', minimum: 0, maximum: 255 }]);
+  const noClasses = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/models/upload`, ...multipart([{ name: 'name', value: 'x' }, { name: 'task', value: 'classification' }, { name: 'bands', value: 'r,g,b' }, { name: 'model', value: ONNX, filename: 'm.onnx' }]) });
+  assert.equal(noClasses.statusCode, 400);
+  assert.match(JSON.parse(noClasses.body).message, /class names/);
+  const neither = await app.inject({ method: 'POST', url: `/api/projects/${project.id}/models/upload`, ...multipart([{ name: 'name', value: 'x' }, { name: 'model', value: ONNX, filename: 'm.onnx' }]) });
+  assert.equal(neither.statusCode, 400);
+  assert.match(JSON.parse(neither.body).message, /mlm.*or the form fields/);
+});

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidParameter } from '../../core/errors.js';
 import { readAoiFile } from '../../predict/aoi.js';
 import { EXPORT_FORMATS, exportPredictions, type ExportFilter, type ExportFormat } from '../../predict/export/formats.js';
+import { mlmFromForm, type ModelForm } from '../../predict/model.js';
 import { MAX_MODEL_BYTES, type PredictService } from '../../predict/service.js';
 import type { Prediction } from '../../predict/types.js';
 
@@ -64,6 +65,28 @@ export function exportFilterOf(query: Query): ExportFilter {
   const layer = query.layer;
   if (layer !== undefined && layer !== 'tiles' && layer !== 'features') throw invalidParameter(`layer must be tiles or features, got ${JSON.stringify(layer)}`);
   return { classIndex: intQuery(query, 'class', 0, 65535), threshold, reviewedOnly: boolQuery(query, 'reviewedOnly'), flipInvalid: boolQuery(query, 'flipInvalid'), layer };
+}
+
+/** The upload form's fields (comma lists) as a `ModelForm`. */
+function formOf(fields: Record<string, string>): ModelForm {
+  const list = (key: string) => (fields[key] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const numbers = (key: string) => list(key).map((v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw invalidParameter(`${key} must be numbers separated by commas, got ${JSON.stringify(fields[key])}`);
+    return n;
+  });
+  const colors = list('colors');
+  const size = fields.size ? Number(fields.size) : null;
+  const zoom = fields.zoom ? Number(fields.zoom) : undefined;
+  return {
+    name: fields.name,
+    task: fields.task as ModelForm['task'],
+    classes: list('classes').map((name, i) => ({ name, ...(colors[i] ? { color: colors[i] } : {}) })),
+    bands: list('bands'),
+    size,
+    zoom,
+    scaling: fields.mean || fields.std ? { mean: numbers('mean'), std: numbers('std') } : fields.min || fields.max ? { min: numbers('min'), max: numbers('max') } : undefined,
+  };
 }
 
 /** A prediction with its progress as a share. */
@@ -135,7 +158,7 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRoutes
     const model = await predict.addModel((request.params as Params).projectId, stringField(body, 'name')!, stringField(body, 'version')!);
     return reply.code(201).send(model);
   });
-  app.post('/api/projects/:projectId/models/upload', doc('models', 'Upload an ONNX model with its MLM STAC item (multipart: name, model, mlm, description)'), async (request, reply) => {
+  app.post('/api/projects/:projectId/models/upload', doc('models', 'Upload an ONNX model (multipart: name, model, description) with its MLM STAC item (mlm) or the form fields task, classes, colors, bands, size, zoom, mean/std or min/max (comma lists)'), async (request, reply) => {
     if (!request.isMultipart()) throw invalidParameter('upload a model as multipart/form-data with fields name, model (the ONNX file) and mlm (the MLM JSON, a file or a field)');
     const fields: Record<string, string> = {};
     let onnx: Buffer | null = null;
@@ -152,14 +175,19 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRoutes
     }
     mlmText ??= fields.mlm ?? null;
     if (!onnx) throw invalidParameter('the upload has no "model" file (the ONNX model)');
-    if (!mlmText) throw invalidParameter('the upload has no "mlm" (the MLM STAC item as JSON)');
-    let mlm: unknown;
-    try {
-      mlm = JSON.parse(mlmText);
-    } catch {
-      throw invalidParameter('mlm is not valid JSON');
-    }
     if (!fields.name) throw invalidParameter('the upload needs a "name" for the registered model');
+    let mlm: unknown;
+    if (mlmText) {
+      try {
+        mlm = JSON.parse(mlmText);
+      } catch {
+        throw invalidParameter('mlm is not valid JSON');
+      }
+    } else if (fields.task) {
+      mlm = mlmFromForm(formOf(fields));
+    } else {
+      throw invalidParameter('the upload needs "mlm" (the MLM STAC item as JSON) or the form fields task, classes, bands and size');
+    }
     const result = await predict.uploadModel({ name: fields.name, onnx, mlm, projectId: (request.params as Params).projectId, description: fields.description });
     return reply.code(201).send(result);
   });
