@@ -75,7 +75,7 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
   const readAhead = options.readAhead ?? 4;
   const maxAttempts = options.maxAttempts ?? 3;
   const { core, side } = windowOf(model, prediction.overlap);
-  if (prediction.overlap && !reader.supportsOverlap) throw new TileflowError('INVALID_PARAMETER_VALUE', 'this imagery is read tile by tile (a STAC mosaic): overlap must be 0');
+  if (prediction.overlap && !reader.supportsOverlap) throw new TileflowError('INVALID_PARAMETER_VALUE', 'this imagery is read tile by tile (a STAC mosaic or a tile list): overlap must be 0');
   const spec = { core, overlap: prediction.overlap, bands: reader.bandsFor(model.channels, options.bands), resampling: options.resampling ?? 'bilinear' };
   const started = Date.now();
   let step = 0;

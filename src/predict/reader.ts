@@ -51,9 +51,9 @@ export class TileReader {
     readonly defaultBands: number[],
   ) {}
 
-  /** Opens imagery (anything `openImagery` opens); rasters and XYZ services are read as supertiles, STAC mosaics tile by tile. */
+  /** Opens imagery (anything `openImagery` opens); rasters and XYZ services are read as supertiles, STAC mosaics and tile lists tile by tile. */
   static async open(uri: string): Promise<TileReader> {
-    if (uri.startsWith('stac:')) {
+    if (uri.startsWith('stac:') || uri.startsWith('list:')) {
       const imagery = await openImagery(uri);
       const info = await imagery.info();
       return new TileReader(uri, null, imagery, info.bandCount, Array.from({ length: info.bandCount }, (_, i) => i + 1));

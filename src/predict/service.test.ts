@@ -47,14 +47,7 @@ before(async () => {
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (missing.has(key)) return response.writeHead(404).end('no tile');
     if (broken.has(key)) return response.writeHead(500).end('upstream failure');
-    const block = await imagery.tile(z, x, y, { size: 256, bands: [1, 2, 3] });
-    const rgba = Buffer.alloc(256 * 256 * 4);
-    for (let p = 0; p < 256 * 256; p++) {
-      for (let b = 0; b < 3; b++) rgba[p * 4 + b] = block.data[b * 65536 + p] as number;
-      rgba[p * 4 + 3] = block.mask[p] ? 255 : 0;
-    }
-    const png = await sharp(rgba, { raw: { width: 256, height: 256, channels: 4 } }).png().toBuffer();
-    response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    response.writeHead(200, { 'content-type': 'image/png' }).end(await tilePng(z, x, y));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `xyz+http://127.0.0.1:${(server.address() as { port: number }).port}/{z}/{x}/{y}.png`;
@@ -66,6 +59,17 @@ after(async () => {
   await tracking?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** A 256-pixel RGBA PNG of tile z/x/y of the COG. */
+async function tilePng(z: number, x: number, y: number): Promise<Buffer> {
+  const block = await imagery.tile(z, x, y, { size: 256, bands: [1, 2, 3] });
+  const rgba = Buffer.alloc(256 * 256 * 4);
+  for (let p = 0; p < 256 * 256; p++) {
+    for (let b = 0; b < 3; b++) rgba[p * 4 + b] = block.data[b * 65536 + p] as number;
+    rgba[p * 4 + 3] = block.mask[p] ? 255 : 0;
+  }
+  return sharp(rgba, { raw: { width: 256, height: 256, channels: 4 } }).png().toBuffer();
+}
 
 async function setUp(service: PredictService, name: string): Promise<{ projectId: string; imageryId: string }> {
   const project = await service.store.createProject({ name });
@@ -162,6 +166,40 @@ test('cancel keeps the done tiles; resume finishes the rest', async () => {
     assert.equal(finished.tilesDone, finished.tilesTotal);
   } finally {
     delayMs = 0;
+    await service.close();
+  }
+});
+
+test('a tile list is imagery and its own AOI; a listed image that is missing is a failed tile with the reason', async () => {
+  const service = await PredictService.open({ tracking });
+  try {
+    const dir = fs.mkdtempSync(path.join(tmp, 'list-'));
+    const tiles = [[579, 415], [580, 415], [579, 416], [580, 416]];
+    const rows = ['tile,url,bounds'];
+    for (const [x, y] of tiles) {
+      fs.writeFileSync(path.join(dir, `${x}-${y}.png`), await tilePng(10, x, y));
+      rows.push(`${x}-${y}-10,${x}-${y}.png,"ignored bounds"`);
+    }
+    rows.push('581-416-10,missing.png');
+    fs.writeFileSync(path.join(dir, 'tiles.csv'), rows.join('\n') + '\n');
+    const project = await service.store.createProject({ name: 'list' });
+    await service.uploadModel({ name: 'water-list', onnx: ONNX, mlm: MLM, projectId: project.id });
+    const source = await service.addImagery(project.id, 'chips', `list:${path.join(dir, 'tiles.csv')}`);
+    const started = await service.startPrediction({ projectId: project.id, modelName: 'water-list', modelVersion: '1', imageryId: source.id });
+    assert.equal(started.tilesTotal, 5, 'the listed tiles are the AOI');
+    await assert.rejects(service.startPrediction({ projectId: project.id, modelName: 'water-list', modelVersion: '1', imageryId: source.id, aoi: AOI, zoom: 10, overlap: 8 }), /overlap must be 0/);
+    await service.idle();
+    const result = await service.store.getPrediction(started.id);
+    assert.equal(result.status, 'succeeded', JSON.stringify(result));
+    assert.equal(result.tilesDone, 4);
+    assert.equal(result.tilesFailed, 1);
+    const [failed] = await service.store.listTiles(started.id, { status: 'failed' });
+    assert.equal(`${failed.x}-${failed.y}-${failed.z}`, '581-416-10');
+    assert.match(failed.error!, /missing/);
+    await assert.rejects(service.addImagery(project.id, 'bad', `list:${path.join(dir, 'nope.csv')}`), /does not exist/);
+    fs.writeFileSync(path.join(dir, 'bad.csv'), 'tile,url\nnot-a-tile,x.png\n');
+    await assert.rejects(service.addImagery(project.id, 'bad', `list:${path.join(dir, 'bad.csv')}`), /line 2: "not-a-tile" is not a tile/);
+  } finally {
     await service.close();
   }
 });

@@ -12,7 +12,8 @@ import { TileflowError, invalidParameter, notFound } from '../core/errors.js';
 import { OnnxSession } from '../deep/runtime/session.js';
 import { InProcessQueue } from '../jobs/in-process.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { checkZoom } from '../geo/tiles.js';
+import { TileListImagery } from '../data/raster/tile-list.js';
+import { checkZoom, tileId } from '../geo/tiles.js';
 import { proxiedArtifactPath } from '../track/artifacts/artifact-store.js';
 import { startTrackedRun } from '../track/recorder.js';
 import type { Tracking } from '../track/service.js';
@@ -44,6 +45,11 @@ export interface PredictServiceOptions {
   threads?: number;
   /** Where retraining writes its chip datasets and checkpoints (default: the system's temp folder). */
   workDir?: string;
+  /**
+   * Whether `open` re-queues predictions left queued or running (default true: the server owns them).
+   * The CLI says false: it runs only the prediction it was asked to, never one a server may be running.
+   */
+  resumeUnfinished?: boolean;
 }
 
 /** The job kind of a retraining. */
@@ -91,11 +97,11 @@ export class PredictService {
     });
   }
 
-  /** Opens the service over a tracking instance and re-queues predictions a stopped process left unfinished. */
+  /** Opens the service over a tracking instance and re-queues predictions a stopped process left unfinished (unless `resumeUnfinished` is false). */
   static async open(options: PredictServiceOptions): Promise<PredictService> {
     const store = await PredictStore.open(options.tracking.database);
     const service = new PredictService(store, options.tracking, options);
-    await service.resumeUnfinished();
+    if (options.resumeUnfinished !== false) await service.resumeUnfinished();
     return service;
   }
 
@@ -237,6 +243,7 @@ export class PredictService {
     const overlap = input.overlap ?? 0;
     if (!Number.isInteger(overlap) || overlap < 0 || overlap > 256) throw invalidParameter(`overlap must be a whole number of pixels from 0 to 256, got ${JSON.stringify(input.overlap)}`);
     windowOf(descriptor, overlap);
+    if (overlap && /^(stac|list):/.test(imagery.uri)) throw invalidParameter('this imagery is read tile by tile (a STAC mosaic or a tile list): overlap must be 0');
     let aoi: ParsedAoi;
     let aoiId: string | null = null;
     if (input.aoiId) {
@@ -246,8 +253,12 @@ export class PredictService {
       aoiId = stored.id;
     } else if (input.aoi !== undefined) {
       aoi = parseAoi(input.aoi);
+    } else if (imagery.uri.startsWith('list:')) {
+      // A tile list is its own AOI: the tiles it lists.
+      const list = await TileListImagery.open(imagery.uri);
+      aoi = parseAoi({ tiles: list.tiles().map(tileId) });
     } else {
-      throw invalidParameter('a prediction needs an AOI: aoi (GeoJSON, bbox or tile list) or aoi_id');
+      throw invalidParameter('a prediction needs an AOI: aoi (GeoJSON, bbox or tile list) or aoiId (or imagery that is a tile list)');
     }
     const quadkeys = coverAoi(aoi.geometry, zoom, this.maxTiles);
     if (quadkeys.length === 0) throw invalidParameter(`the AOI covers no tile at zoom ${zoom} (is it a line or a point?)`);

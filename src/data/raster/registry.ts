@@ -10,6 +10,7 @@
  * | `zarr:PATH_OR_URL#ARRAY` | GDAL's Zarr driver, a band per slice (`zarr.ts`) |
  * | `xyz+https://…/{z}/{x}/{y}.png` | XYZ/TMS tiles (`xyz.ts`, `xyz-source.ts`) |
  * | `stac:PATH_OR_URL` (imagery only) | a mosaic of STAC items (`stac-mosaic.ts`) |
+ * | `list:PATH_OR_URL.csv` (imagery only) | a list of tiles and their image URLs (`tile-list.ts`) |
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { GdalSource } from './gdal-source.js';
 import { gdal, gdalError } from './gdal-env.js';
 import { RasterImagery, type ImageryProvider } from './imagery.js';
 import { StacMosaicImagery } from './stac-mosaic.js';
+import { TileListImagery } from './tile-list.js';
 import type { RasterSource } from './types.js';
 import { XyzImagery } from './xyz.js';
 import { XyzSource } from './xyz-source.js';
@@ -55,6 +57,7 @@ export async function openRaster(uri: string, options: OpenOptions = {}): Promis
 export async function openImagery(uri: string, options: OpenOptions = {}): Promise<ImageryProvider> {
   if (uri.startsWith('xyz+')) return new XyzImagery(uri, { fetcher: options.fetcher, beyondZooms: new RasterImagery(new XyzSource(uri, options)) });
   if (uri.startsWith('stac:')) return StacMosaicImagery.open(uri, { fetcher: options.fetcher, openRaster: (href) => openRaster(href, options) });
+  if (uri.startsWith('list:')) return TileListImagery.open(uri, { fetcher: options.fetcher });
   return new RasterImagery(await openRaster(uri, options));
 }
 
@@ -72,7 +75,7 @@ async function gdalPath(location: string, uri: string): Promise<string> {
       throw invalidParameter(`not a valid file URL: ${location}`);
     }
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw invalidParameter(`${uri}: unknown scheme; use a path, file://, http(s)://, s3://, gs://, /vsi…, zarr:, xyz+http(s):// or stac:`);
+    throw invalidParameter(`${uri}: unknown scheme; use a path, file://, http(s)://, s3://, gs://, /vsi…, zarr:, xyz+http(s)://, stac: or list:`);
   }
   try {
     await fs.stat(file);
