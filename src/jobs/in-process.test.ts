@@ -21,7 +21,7 @@ test('runs jobs in order, at most `concurrency` at a time, and reports idle', as
   await queue.idle();
   assert.deepEqual(started, ['j0', 'j1', 'j2', 'j3', 'j4', 'j5']);
   assert.equal(peak, 2, 'two jobs ran at once, never more');
-  assert.equal(queue.status('j5')?.state, 'finished');
+  assert.equal((await queue.status('j5'))?.state, 'finished');
   await queue.close();
 });
 
@@ -33,7 +33,7 @@ test('a job id already queued or running is not queued twice; a finished one may
     await sleep(5);
   });
   queue.enqueue({ kind: 'work', id: 'same', payload: null });
-  const second = queue.enqueue({ kind: 'work', id: 'same', payload: null });
+  const second = await queue.enqueue({ kind: 'work', id: 'same', payload: null });
   assert.ok(second.state === 'running' || second.state === 'queued', `the second enqueue returns the live job, got ${second.state}`);
   await queue.idle();
   assert.equal(runs, 1);
@@ -54,17 +54,17 @@ test('cancel removes a queued job and aborts a running one; a failure is recorde
   queue.enqueue({ kind: 'slow', id: 'a', payload: null });
   queue.enqueue({ kind: 'slow', id: 'b', payload: null });
   await sleep(20);
-  assert.equal(queue.status('a')?.state, 'running');
-  assert.equal(queue.status('b')?.state, 'queued');
-  assert.equal(queue.cancel('b'), true);
-  assert.equal(queue.status('b')?.state, 'cancelled');
-  assert.equal(queue.cancel('a'), true);
+  assert.equal((await queue.status('a'))?.state, 'running');
+  assert.equal((await queue.status('b'))?.state, 'queued');
+  assert.equal(await queue.cancel('b'), true);
+  assert.equal((await queue.status('b'))?.state, 'cancelled');
+  assert.equal(await queue.cancel('a'), true);
   queue.enqueue({ kind: 'bad', id: 'c', payload: null });
   await queue.idle();
-  assert.equal(queue.status('a')?.state, 'cancelled');
-  assert.equal(queue.status('c')?.state, 'failed');
-  assert.equal(queue.status('c')?.error, 'tile server down');
-  assert.equal(queue.cancel('nope'), false);
+  assert.equal((await queue.status('a'))?.state, 'cancelled');
+  assert.equal((await queue.status('c'))?.state, 'failed');
+  assert.equal((await queue.status('c'))?.error, 'tile server down');
+  assert.equal(await queue.cancel('nope'), false);
   await queue.close();
 });
 
@@ -72,15 +72,15 @@ test('jobs of a kind with no handler wait until one is registered; close aborts 
   const queue = new InProcessQueue();
   queue.enqueue({ kind: 'later', id: 'x', payload: null });
   await sleep(5);
-  assert.equal(queue.status('x')?.state, 'queued');
+  assert.equal((await queue.status('x'))?.state, 'queued');
   let aborted = false;
   queue.handle('later', async ({ signal }) => {
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
     aborted = true;
   });
   await sleep(5);
-  assert.equal(queue.status('x')?.state, 'running');
+  assert.equal((await queue.status('x'))?.state, 'running');
   await queue.close();
   assert.ok(aborted, 'close aborted the running job and waited for it');
-  assert.throws(() => queue.enqueue({ kind: 'later', id: 'y', payload: null }), /closed/);
+  await assert.rejects(queue.enqueue({ kind: 'later', id: 'y', payload: null }), /closed/);
 });

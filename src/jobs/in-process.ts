@@ -36,7 +36,12 @@ export class InProcessQueue implements JobQueue {
     this.pump();
   }
 
-  enqueue<P>(request: JobRequest<P>): JobStatus {
+  async enqueue<P>(request: JobRequest<P>): Promise<JobStatus> {
+    return this.enqueueNow(request);
+  }
+
+  /** `enqueue`, synchronously. */
+  enqueueNow<P>(request: JobRequest<P>): JobStatus {
     if (this.closed) throw new Error('the job queue is closed');
     const existing = this.entries.get(request.id);
     if (existing && (existing.status.state === 'queued' || existing.status.state === 'running')) return { ...existing.status };
@@ -53,12 +58,12 @@ export class InProcessQueue implements JobQueue {
     return { ...entry.status };
   }
 
-  status(id: string): JobStatus | undefined {
+  async status(id: string): Promise<JobStatus | undefined> {
     const entry = this.entries.get(id);
     return entry ? { ...entry.status } : undefined;
   }
 
-  cancel(id: string): boolean {
+  async cancel(id: string): Promise<boolean> {
     const entry = this.entries.get(id);
     if (!entry) return false;
     if (entry.status.state === 'queued') {
@@ -105,7 +110,8 @@ export class InProcessQueue implements JobQueue {
       const context: JobContext = { job: entry.request, signal: entry.controller.signal };
       entry.done = (async () => {
         try {
-          await worker.handler(context);
+          const result = await worker.handler(context);
+          if (result !== undefined) entry.status.result = result;
           this.finish(entry, entry.controller.signal.aborted ? 'cancelled' : 'finished');
         } catch (error) {
           this.finish(entry, entry.controller.signal.aborted ? 'cancelled' : 'failed', (error as Error)?.message ?? String(error));

@@ -24,6 +24,8 @@ export interface JobStatus {
   queuedAt: number;
   startedAt?: number;
   finishedAt?: number;
+  /** What the handler returned (JSON), once finished. */
+  result?: unknown;
 }
 
 /** What a handler gets: its job, and a signal that is aborted when the job is cancelled or the queue stops. */
@@ -32,19 +34,20 @@ export interface JobContext<P = unknown> {
   signal: AbortSignal;
 }
 
-export type JobHandler<P = unknown> = (context: JobContext<P>) => Promise<void>;
+/** Runs a job; what it returns (JSON-serialisable) becomes the job's `result`. */
+export type JobHandler<P = unknown> = (context: JobContext<P>) => Promise<unknown>;
 
 /** A queue of jobs and the workers that run them. */
 export interface JobQueue {
   /** Runs jobs of `kind` with `handler`, at most `concurrency` at a time (default 1). */
   handle<P>(kind: string, handler: JobHandler<P>, options?: { concurrency?: number }): void;
   /** Queues a job; returns its status (the existing one when a job with this id is queued or running). */
-  enqueue<P>(request: JobRequest<P>): JobStatus;
+  enqueue<P>(request: JobRequest<P>): Promise<JobStatus>;
   /** A job's status, or undefined when the queue never saw it (or has forgotten it). */
-  status(id: string): JobStatus | undefined;
-  /** Cancels a queued job, or aborts a running one; false when there is no such job. */
-  cancel(id: string): boolean;
-  /** Resolves when no job is queued or running. */
+  status(id: string): Promise<JobStatus | undefined>;
+  /** Cancels a queued job, or aborts a running one (wherever it runs); false when there is no such job. */
+  cancel(id: string): Promise<boolean>;
+  /** Resolves when no job of the kinds this queue handles is queued or running. */
   idle(): Promise<void>;
   /** Stops taking jobs, aborts running ones and waits for them to return. */
   close(): Promise<void>;

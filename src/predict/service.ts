@@ -11,6 +11,7 @@ import path from 'node:path';
 import { TileflowError, invalidParameter, notFound } from '../core/errors.js';
 import { OnnxSession } from '../deep/runtime/session.js';
 import { InProcessQueue } from '../jobs/in-process.js';
+import { PostgresQueue } from '../jobs/postgres.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { TileListImagery } from '../data/raster/tile-list.js';
 import { checkZoom, tileId } from '../geo/tiles.js';
@@ -33,8 +34,10 @@ export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
 export interface PredictServiceOptions {
   tracking: Tracking;
-  /** Default: an in-process queue owned (and closed) by the service. */
+  /** A queue the caller owns. Default: one the service owns and closes, in-process, or PostgreSQL-backed when `postgresQueue` is given. */
   queue?: JobQueue;
+  /** Run jobs through a PostgreSQL table at this URL, shared by every machine that opens it (team deployments). */
+  postgresQueue?: string;
   /** Most tiles one prediction may cover (default 50,000). */
   maxTiles?: number;
   /** Predictions run at once (default 1: inference uses every core already). */
@@ -81,26 +84,25 @@ export class PredictService {
   private readonly ownsQueue: boolean;
   private readonly maxTiles: number;
   private readonly sessions = new Map<string, Promise<OnnxSession>>();
-  private readonly retrainResults = new Map<string, RetrainResult>();
 
   private constructor(
     readonly store: PredictStore,
     private readonly tracking: Tracking,
     private readonly options: PredictServiceOptions,
+    queue: JobQueue | null,
   ) {
-    this.queue = options.queue ?? new InProcessQueue();
+    this.queue = options.queue ?? queue ?? new InProcessQueue();
     this.ownsQueue = !options.queue;
     this.maxTiles = options.maxTiles ?? DEFAULT_PREDICTION_TILE_LIMIT;
     this.queue.handle<{ predictionId: string }>(PREDICTION_JOB, ({ job, signal }) => this.runPrediction(job.payload.predictionId, signal), { concurrency: options.concurrency ?? 1 });
-    this.queue.handle<{ predictionId: string; epochs?: number; includeUnreviewed?: boolean }>(RETRAIN_JOB, async ({ job }) => {
-      this.retrainResults.set(job.id, await this.retrain(job.payload.predictionId, job.payload));
-    });
+    this.queue.handle<{ predictionId: string; epochs?: number; includeUnreviewed?: boolean }>(RETRAIN_JOB, ({ job }) => this.retrain(job.payload.predictionId, job.payload));
   }
 
   /** Opens the service over a tracking instance and re-queues predictions a stopped process left unfinished (unless `resumeUnfinished` is false). */
   static async open(options: PredictServiceOptions): Promise<PredictService> {
     const store = await PredictStore.open(options.tracking.database);
-    const service = new PredictService(store, options.tracking, options);
+    const queue = !options.queue && options.postgresQueue ? await PostgresQueue.open({ url: options.postgresQueue }) : null;
+    const service = new PredictService(store, options.tracking, options, queue);
     if (options.resumeUnfinished !== false) await service.resumeUnfinished();
     return service;
   }
@@ -108,7 +110,7 @@ export class PredictService {
   /** Queues every prediction left queued or running (by a process that stopped or crashed). */
   async resumeUnfinished(): Promise<string[]> {
     const unfinished = await this.store.listPredictions({ statuses: ['queued', 'running'] });
-    for (const p of unfinished) this.queue.enqueue({ kind: PREDICTION_JOB, id: p.id, payload: { predictionId: p.id } });
+    for (const p of unfinished) await this.queue.enqueue({ kind: PREDICTION_JOB, id: p.id, payload: { predictionId: p.id } });
     return unfinished.map((p) => p.id);
   }
 
@@ -275,7 +277,7 @@ export class PredictService {
       classes: descriptor.classes,
       quadkeys,
     });
-    this.queue.enqueue({ kind: PREDICTION_JOB, id: prediction.id, payload: { predictionId: prediction.id } });
+    await this.queue.enqueue({ kind: PREDICTION_JOB, id: prediction.id, payload: { predictionId: prediction.id } });
     return prediction;
   }
 
@@ -284,7 +286,7 @@ export class PredictService {
     const prediction = await this.store.getPrediction(id);
     if (FINAL_STATUSES.includes(prediction.status)) throw new TileflowError('INVALID_STATE', `prediction ${id} is ${prediction.status} already`);
     await this.store.setStatus(id, 'cancelled');
-    this.queue.cancel(id);
+    await this.queue.cancel(id);
     return this.store.getPrediction(id);
   }
 
@@ -294,7 +296,7 @@ export class PredictService {
     if (prediction.status === 'succeeded' && prediction.tilesFailed === 0) throw new TileflowError('INVALID_STATE', `prediction ${id} has every tile done`);
     if (prediction.status === 'queued' || prediction.status === 'running') return prediction;
     await this.store.reopen(id);
-    this.queue.enqueue({ kind: PREDICTION_JOB, id, payload: { predictionId: id } });
+    await this.queue.enqueue({ kind: PREDICTION_JOB, id, payload: { predictionId: id } });
     return this.store.getPrediction(id);
   }
 
@@ -317,15 +319,15 @@ export class PredictService {
     await this.store.getPrediction(predictionId);
     if (options.epochs !== undefined && (!Number.isInteger(options.epochs) || options.epochs < 1 || options.epochs > 1000)) throw invalidParameter('epochs must be a whole number from 1 to 1000');
     const jobId = `retrain-${randomUUID().replaceAll('-', '')}`;
-    this.queue.enqueue({ kind: RETRAIN_JOB, id: jobId, payload: { predictionId, ...options } });
+    await this.queue.enqueue({ kind: RETRAIN_JOB, id: jobId, payload: { predictionId, ...options } });
     return { jobId };
   }
 
   /** A queued retraining's state, and its new model version once it finished. */
-  retrainStatus(jobId: string): { state: string; error?: string; result?: RetrainResult } {
-    const status = this.queue.status(jobId);
+  async retrainStatus(jobId: string): Promise<{ state: string; error?: string; result?: RetrainResult }> {
+    const status = await this.queue.status(jobId);
     if (!status || status.kind !== RETRAIN_JOB) throw notFound(`no retraining job ${JSON.stringify(jobId)}`);
-    return { state: status.state, ...(status.error ? { error: status.error } : {}), ...(this.retrainResults.has(jobId) ? { result: this.retrainResults.get(jobId) } : {}) };
+    return { state: status.state, ...(status.error ? { error: status.error } : {}), ...(status.result !== undefined ? { result: status.result as RetrainResult } : {}) };
   }
 
   /** Waits until no prediction is queued or running in this process (tests, the CLI). */

@@ -74,7 +74,8 @@ export async function up(options: UpOptions): Promise<void> {
   let predict: Awaited<ReturnType<typeof PredictService.open>> | undefined;
   try {
     // Opening the prediction service re-queues predictions a stopped server left unfinished.
-    predict = await PredictService.open({ tracking });
+    // On PostgreSQL, prediction jobs go through a table every tileflow sharing the database takes work from.
+    predict = await PredictService.open({ tracking, ...(/^postgres(ql)?:/i.test(config.databaseUrl) ? { postgresQueue: config.databaseUrl } : {}) });
     app = await buildApp({ tracking, imagery, predict, logger: true, storeDescription });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
