@@ -11,8 +11,12 @@ import { registerCvCommand } from './commands/cv.js';
 import { registerDatasetCommands } from './commands/dataset.js';
 import { registerExperimentsCommands } from './commands/experiments.js';
 import { registerFitCommand } from './commands/fit.js';
+import { registerModelsCommands } from './commands/models.js';
 import { registerPixelCommands } from './commands/pixels.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerPredictionsCommands } from './commands/predictions.js';
 import { registerRasterCommands } from './commands/raster.js';
+import { registerReviewCommands } from './commands/review.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerStacCommands } from './commands/stac.js';
 import { registerTilesCommands } from './commands/tiles.js';
@@ -47,6 +51,10 @@ export function buildProgram(): Command {
   registerCvCommand(program);
   registerFitCommand(program);
   registerPixelCommands(program);
+  registerModelsCommands(program);
+  registerPredictCommand(program);
+  registerPredictionsCommands(program);
+  registerReviewCommands(program);
   registerBenchCommands(program);
   return program;
 }
