@@ -87,13 +87,6 @@ export function coverAoi(geometry: AoiGeometry, zoom: number, maxTiles = DEFAULT
     }
     return [...out];
   }
-  try {
-    return coverGeometry(geometry, zoom, { maxTiles }).map(quadkey);
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/tiles/.test(message) && /limit|more than|at most/i.test(message)) {
-      throw invalidParameter(`${message} (the prediction tile limit is ${maxTiles}: use a smaller AOI or a lower zoom, or raise the limit)`);
-    }
-    throw error;
-  }
+  // Over the limit, coverGeometry says how many tiles the cover needs and how to get under it.
+  return coverGeometry(geometry, zoom, { maxTiles }).map(quadkey);
 }

@@ -128,6 +128,8 @@ test('a prediction left running by a stopped process resumes in the next one, wi
     await second.idle();
     const resumed = await second.store.getPrediction(started.id);
     assert.equal(resumed.status, 'succeeded');
+    assert.equal(resumed.runId, stopped.runId, 'the resumed prediction records into the run it started');
+    assert.equal((await tracking.runs.getRun(resumed.runId!)).info.status, 'FINISHED');
     assert.equal(resumed.tilesDone, resumed.tilesTotal);
     const tiles = await second.store.listTiles(started.id);
     assert.equal(new Set(tiles.map((t) => t.quadkey)).size, resumed.tilesTotal, 'one row per tile');

@@ -16,7 +16,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import { TileListImagery } from '../data/raster/tile-list.js';
 import { checkZoom, tileId } from '../geo/tiles.js';
 import { proxiedArtifactPath } from '../track/artifacts/artifact-store.js';
-import { startTrackedRun } from '../track/recorder.js';
+import { resumeTrackedRun, startTrackedRun } from '../track/recorder.js';
 import type { Tracking } from '../track/service.js';
 import { coverAoi, DEFAULT_PREDICTION_TILE_LIMIT, parseAoi, type ParsedAoi } from './aoi.js';
 import { checkSession, describeModel, type ModelDescriptor } from './model.js';
@@ -345,12 +345,14 @@ export class PredictService {
       return;
     }
     const project = await this.store.getProject(prediction.projectId);
-    const recorder = prediction.runId ? null : await startTrackedRun(this.tracking, {
+    // A resumed prediction goes on recording into the run it started.
+    const resumedRun = prediction.runId ? await resumeTrackedRun(this.tracking, prediction.runId).catch(() => null) : null;
+    const recorder = resumedRun ?? await startTrackedRun(this.tracking, {
       experiment: `predictions/${project.name}`,
       runName: `predict ${prediction.modelName} v${prediction.modelVersion}`,
       tags: { 'tileflow.prediction': id, 'tileflow.task': prediction.task, 'mlflow.source.type': 'JOB' },
     });
-    if (recorder) {
+    if (!resumedRun) {
       await this.store.setRunId(id, recorder.runId);
       await recorder.logParams({ model: prediction.modelName, model_version: prediction.modelVersion, imagery: imagery.uri, zoom: prediction.zoom, overlap: prediction.overlap, tiles: prediction.tilesTotal });
     }
@@ -360,22 +362,22 @@ export class PredictService {
     try {
       const { session, descriptor } = await this.session(prediction.modelName, prediction.modelVersion);
       reader = await TileReader.open(imagery.uri);
-      const result = await runTiles({ store: this.store, model: descriptor, session, reader }, prediction, { ...this.options.pipeline, bands: imagery.options.bands, recorder: recorder ?? undefined }, signal);
+      const result = await runTiles({ store: this.store, model: descriptor, session, reader }, prediction, { ...this.options.pipeline, bands: imagery.options.bands, recorder }, signal);
       const seconds = (Date.now() - started) / 1000;
-      await recorder?.logMetrics({ tiles_done: result.tilesDone, tiles_failed: result.tilesFailed, seconds, tiles_per_second: result.tilesDone / Math.max(seconds, 1e-3) }, 0);
+      await recorder.logMetrics({ tiles_done: result.tilesDone, tiles_failed: result.tilesFailed, seconds, tiles_per_second: result.tilesDone / Math.max(seconds, 1e-3) }, 0);
       const failed = result.tilesFailed;
       const status = result.tilesDone === 0 && failed > 0 ? 'failed' : 'succeeded';
       await this.store.setStatus(id, status, failed ? `${failed} of ${result.tilesTotal} tiles failed (see the tile list for why)` : null);
-      await recorder?.end(status === 'succeeded' ? 'FINISHED' : 'FAILED');
+      await recorder.end(status === 'succeeded' ? 'FINISHED' : 'FAILED');
     } catch (error) {
       const current = await this.store.getPrediction(id);
       if (signal.aborted) {
         // Cancelled by a person (status already set) or the process is stopping (left running, resumed at the next start).
-        await recorder?.end('KILLED');
+        await recorder.end('KILLED');
         return;
       }
       if (!FINAL_STATUSES.includes(current.status)) await this.store.setStatus(id, 'failed', (error as Error)?.message ?? String(error));
-      await recorder?.end('FAILED');
+      await recorder.end('FAILED');
     } finally {
       await reader?.close();
     }

@@ -42,9 +42,19 @@ export async function experimentIdFor(tracking: Tracking, name: string): Promise
 export async function startTrackedRun(tracking: Tracking, target: RunTarget): Promise<RunRecorder> {
   const experimentId = await experimentIdFor(tracking, target.experiment);
   const run = await tracking.runs.createRun({ experimentId, runName: target.runName, startTime: Date.now(), tags: toTags(target.tags ?? {}) });
-  const runId = run.info.runId;
-  const artifactRoot = proxiedArtifactPath(run.info.artifactUri);
-  if (artifactRoot === null) throw new TileflowError('INVALID_STATE', `run ${runId} stores artifacts at ${run.info.artifactUri}, which tileflow does not write to`);
+  return recorderFor(tracking, run.info.runId, run.info.artifactUri);
+}
+
+/** A recorder for an existing run (work that resumes), marked running again. */
+export async function resumeTrackedRun(tracking: Tracking, runId: string): Promise<RunRecorder> {
+  const run = await tracking.runs.getRun(runId);
+  await tracking.runs.updateRun(runId, { status: 'RUNNING' });
+  return recorderFor(tracking, runId, run.info.artifactUri);
+}
+
+function recorderFor(tracking: Tracking, runId: string, artifactUri: string): RunRecorder {
+  const artifactRoot = proxiedArtifactPath(artifactUri);
+  if (artifactRoot === null) throw new TileflowError('INVALID_STATE', `run ${runId} stores artifacts at ${artifactUri}, which tileflow does not write to`);
   return {
     runId,
     logParams: (params) => tracking.runs.logBatch(runId, { params: toParams(params) }),
