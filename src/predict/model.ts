@@ -143,7 +143,7 @@ export function describeModel(item: unknown): ModelDescriptor {
 }
 
 /** Checks that the ONNX model takes what the MLM item says (float32 input, band count, size). */
-export function checkSession(model: ModelDescriptor, session: OnnxSession): void {
+export function checkSession(model: ModelDescriptor, session: Pick<OnnxSession, 'inputSignature'>): void {
   const { type, shape } = session.inputSignature;
   if (type !== 'float32') throw invalidParameter(`the ONNX model takes ${type} input; tileflow feeds float32`);
   if (shape.length !== 4) throw invalidParameter(`the ONNX model's input has ${shape.length} dimensions but the MLM item says 4 [batch, bands, height, width]`);

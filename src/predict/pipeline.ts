@@ -22,7 +22,7 @@ import type { Prediction, TileResult } from './types.js';
 export interface PipelineOptions {
   /** Tiles per inference batch (default 32). */
   batchSize?: number;
-  /** Supertile reads in flight ahead of inference (default 4). */
+  /** Supertile reads in flight ahead of inference (default: enough for 3 batches, at least 4). */
   readAhead?: number;
   /** Passes over failed tiles, the first included (default 3). */
   maxAttempts?: number;
@@ -42,7 +42,8 @@ export interface PipelineOptions {
 export interface PipelineInputs {
   store: PredictStore;
   model: ModelDescriptor;
-  session: OnnxSession;
+  /** An ONNX Runtime session; a `WorkerOnnxSession` keeps this thread free to read ahead while the model runs. */
+  session: Pick<OnnxSession, 'runAll'>;
   reader: TileReader;
 }
 
@@ -72,7 +73,9 @@ export function windowOf(model: ModelDescriptor, overlap: number): { core: numbe
 export async function runTiles(inputs: PipelineInputs, prediction: Prediction, options: PipelineOptions = {}, signal?: AbortSignal): Promise<Prediction> {
   const { store, model, session, reader } = inputs;
   const batchSize = options.batchSize ?? 32;
-  const readAhead = options.readAhead ?? 4;
+  // Inference holds the event loop (ONNX Runtime runs on it), so reads must be queued far enough ahead
+  // that the next batches' tiles are fetched and decoded while it runs, not after.
+  const readAhead = options.readAhead ?? Math.max(4, Math.ceil((3 * batchSize) / 16));
   const maxAttempts = options.maxAttempts ?? 3;
   const { core, side } = windowOf(model, prediction.overlap);
   if (prediction.overlap && !reader.supportsOverlap) throw new TileflowError('INVALID_PARAMETER_VALUE', 'this imagery is read tile by tile (a STAC mosaic or a tile list): overlap must be 0');
@@ -80,12 +83,21 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
   const started = Date.now();
   let step = 0;
 
+  const plane = side * side;
+  const perTile = model.channels * plane;
+  const affine = affineScaling(model);
+  // One input buffer for every batch: runAll has copied what it needs by the time it resolves.
+  let input = new Float32Array(0);
   const infer = async (batch: TileWindow[]): Promise<void> => {
-    const plane = side * side;
-    const x = new Float32Array(batch.length * model.channels * plane);
+    if (input.length < batch.length * perTile) input = new Float32Array(Math.min(batch.length, batchSize) * perTile);
+    const x = input.subarray(0, batch.length * perTile);
     batch.forEach((w, i) => {
-      scaleInput(model, w.data, plane, w.mask);
-      x.set(w.data, i * model.channels * plane);
+      if (affine) {
+        scaleInto(x, i * perTile, w, affine, plane);
+      } else {
+        scaleInput(model, w.data, plane, w.mask);
+        x.set(w.data, i * perTile);
+      }
     });
     const outputs = await session.runAll(x, [batch.length, model.channels, side, side]);
     const results = await postprocess(model, prediction, batch, outputs, { core, side, scoreThreshold: options.scoreThreshold ?? 0.25, iouThreshold: options.iouThreshold ?? 0.5 });
@@ -123,10 +135,12 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
         const batch = buffer.slice(0, batchSize);
         buffer = buffer.slice(batchSize);
         await infer(batch);
+        const log = options.recorder && step++ % 10 === 0;
+        if (!options.onProgress && !log) continue;
         const current = await store.getPrediction(prediction.id);
         options.onProgress?.(current);
-        if (options.recorder && step++ % 10 === 0) {
-          await options.recorder.logMetrics({ tiles_done: current.tilesDone, tiles_failed: current.tilesFailed, tiles_per_second: current.tilesDone / Math.max(1e-3, (Date.now() - started) / 1000) }, step);
+        if (log) {
+          await options.recorder!.logMetrics({ tiles_done: current.tilesDone, tiles_failed: current.tilesFailed, tiles_per_second: current.tilesDone / Math.max(1e-3, (Date.now() - started) / 1000) }, step);
         }
       }
     }
@@ -137,6 +151,81 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
     await store.deleteFeatures(prediction.id, mergeAcrossTiles(features, options.iouThreshold ?? 0.5));
   }
   return store.getPrediction(prediction.id);
+}
+
+/** A band's value scaling as one affine map, (v - sub) * mul + add. */
+interface AffineBand {
+  sub: number;
+  mul: number;
+  add: number;
+}
+
+/**
+ * The model's value scaling per band as one affine map, or null when a step is not affine (clipping).
+ * A lone z-score or min-max step keeps scaleInput's arithmetic, (v - mean) * (1 / stddev), so the
+ * inputs are the same to the bit.
+ */
+function affineScaling(model: ModelDescriptor): AffineBand[] | null {
+  const bands: AffineBand[] = [];
+  for (let b = 0; b < model.channels; b++) {
+    const steps = model.scaling.length === 0 ? [] : model.scaling[model.scaling.length === 1 ? 0 : b];
+    let map: AffineBand = { sub: 0, mul: 1, add: 0 };
+    for (const step of steps) {
+      const identity = map.sub === 0 && map.mul === 1 && map.add === 0;
+      switch (step.type) {
+        case 'z-score':
+        case 'min-max': {
+          const [sub, range] = step.type === 'z-score' ? [step.mean, step.stddev] : [step.minimum, step.maximum - step.minimum];
+          const inv = 1 / range;
+          map = identity ? { sub, mul: inv, add: 0 } : { sub: map.sub, mul: map.mul * inv, add: (map.add - sub) * inv };
+          break;
+        }
+        case 'offset':
+          map = { ...map, add: map.add + step.value };
+          break;
+        case 'scale':
+          map = { sub: map.sub, mul: map.mul * step.value, add: map.add * step.value };
+          break;
+        default:
+          return null;
+      }
+    }
+    bands.push(map);
+  }
+  return bands;
+}
+
+/** Writes a window's pixels, scaled and with masked pixels 0 (as scaleInput leaves them), into the batch at `offset`. */
+function scaleInto(x: Float32Array, offset: number, window: TileWindow, bands: AffineBand[], plane: number): void {
+  if (window.interleaved && bands.length === 3) return scaleInterleaved3(x, offset, window, bands, plane);
+  const { data, mask } = window;
+  for (let b = 0; b < bands.length; b++) {
+    const { sub, mul, add } = bands[b];
+    const from = b * plane;
+    const to = offset + from;
+    if (add === 0) for (let p = 0; p < plane; p++) x[to + p] = mask[p] ? (data[from + p] - sub) * mul : 0;
+    else for (let p = 0; p < plane; p++) x[to + p] = mask[p] ? (data[from + p] - sub) * mul + add : 0;
+  }
+}
+
+/** scaleInto for three bands of interleaved 8-bit samples (RGB tiles): one pass, no intermediate array. */
+function scaleInterleaved3(x: Float32Array, offset: number, window: TileWindow, bands: AffineBand[], plane: number): void {
+  const { pixels, channels, bands: at } = window.interleaved!;
+  const mask = window.mask;
+  const [{ sub: s0, mul: m0, add: a0 }, { sub: s1, mul: m1, add: a1 }, { sub: s2, mul: m2, add: a2 }] = bands;
+  const [i0, i1, i2] = at;
+  const [o0, o1, o2] = [offset, offset + plane, offset + 2 * plane];
+  for (let p = 0, i = 0; p < plane; p++, i += channels) {
+    if (mask[p]) {
+      x[o0 + p] = (pixels[i + i0] - s0) * m0 + a0;
+      x[o1 + p] = (pixels[i + i1] - s1) * m1 + a1;
+      x[o2 + p] = (pixels[i + i2] - s2) * m2 + a2;
+    } else {
+      x[o0 + p] = 0;
+      x[o1 + p] = 0;
+      x[o2 + p] = 0;
+    }
+  }
 }
 
 interface PostprocessOptions {

@@ -3,11 +3,19 @@
  * side, on the tile's EPSG:3857 grid. Neighbouring tiles are read together as one supertile (one
  * warped GDAL read of up to 4 x 4 tiles, cut into windows afterwards), which is several times cheaper
  * than a read per tile and gives the same pixels: the supertile's grid is the tiles' grid.
+ *
+ * An XYZ service read at one of its own zooms, at its own tile size and without overlap, already
+ * serves exactly the tiles asked for: each is fetched and decoded on its own (PNG, JPEG and WebP with
+ * sharp, in libuv's pool; anything else with GDAL, as `readXyzTile` decodes), with no mosaic and no
+ * warp, which costs a fraction of the supertile read and gives the same pixels.
  */
+import sharp from 'sharp';
 import { invalidParameter } from '../core/errors.js';
 import { defaultTileBands, type ImageryProvider } from '../data/raster/imagery.js';
 import { openImagery, openRaster } from '../data/raster/registry.js';
 import type { RasterSource, Resampling } from '../data/raster/types.js';
+import { fetchTileBytes, openImageBytes, parseXyzUri, tileUrl, type XyzTemplate } from '../data/raster/xyz.js';
+import { defaultFetch, type HttpFetch } from '../data/stac/http.js';
 import { quadkey, supertile, tileXyBounds, type Tile } from '../geo/tiles.js';
 
 /** How many zoom levels up a supertile is: 2 groups up to 4 x 4 tiles. */
@@ -23,6 +31,12 @@ export interface TileWindow {
   mask: Uint8Array;
   /** Valid pixels in the core (the tile itself, without the context). */
   validCore: number;
+  /**
+   * The decoded 8-bit samples, pixel-interleaved with `channels` per pixel, when the window was read
+   * so (an XYZ service's own tile): `bands` are the 0-based samples in model order. `data` is made from
+   * them on first use; the pipeline scales them into its batch directly instead.
+   */
+  interleaved?: { pixels: Uint8Array; channels: number; bands: number[] };
 }
 
 /** A tile that could not be read, and why. */
@@ -41,6 +55,18 @@ export interface WindowSpec {
   resampling: Resampling;
 }
 
+/** Requests one reader keeps open at once to an XYZ service it reads tile by tile. */
+const SERVICE_FETCHES = 32;
+
+/** An XYZ service's own tiles, fetched and decoded one by one. */
+interface ServiceTiles {
+  template: XyzTemplate;
+  fetcher: HttpFetch;
+  /** Requests open now, and the ones waiting for one of them to end. */
+  open: number;
+  waiting: (() => void)[];
+}
+
 /** Reads tile windows from one imagery source. */
 export class TileReader {
   private constructor(
@@ -49,6 +75,7 @@ export class TileReader {
     private readonly imagery: ImageryProvider | null,
     readonly bandCount: number,
     readonly defaultBands: number[],
+    private readonly service: ServiceTiles | null = null,
   ) {}
 
   /** Opens imagery (anything `openImagery` opens); rasters and XYZ services are read as supertiles, STAC mosaics and tile lists tile by tile. */
@@ -60,7 +87,8 @@ export class TileReader {
     }
     const raster = await openRaster(uri);
     const info = await raster.info();
-    return new TileReader(uri, raster, null, info.bandCount, defaultTileBands(info));
+    const service = uri.startsWith('xyz+') ? { template: parseXyzUri(uri), fetcher: defaultFetch({ retries: 2 }), open: 0, waiting: [] } : null;
+    return new TileReader(uri, raster, null, info.bandCount, defaultTileBands(info), service);
   }
 
   /** The bands to feed a model of `channels` bands: the ones asked for, or the imagery's first non-alpha bands. */
@@ -98,6 +126,7 @@ export class TileReader {
     const xs = tiles.map((t) => t.x);
     const ys = tiles.map((t) => t.y);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    if (this.servesAsIs(spec, tiles)) return this.readServiceTiles(tiles, spec, signal);
     // A block read pays off when the tiles fill enough of their bounding block.
     if (this.raster && tiles.length > 1 && tiles.length * 2 >= (x1 - x0 + 1) * (y1 - y0 + 1) && tiles.every((t) => t.z === z)) {
       try {
@@ -118,6 +147,68 @@ export class TileReader {
       }
     }
     return { windows, failures };
+  }
+
+  /** Whether these windows are the XYZ service's own tiles: one of its zooms, its tile size, no context. */
+  private servesAsIs(spec: WindowSpec, tiles: Tile[]): boolean {
+    if (!this.service || spec.overlap !== 0) return false;
+    const { minzoom, maxzoom, tileSize } = this.service.template;
+    return spec.core === tileSize && tiles.every((t) => t.z === tiles[0].z) && tiles[0].z >= minzoom && tiles[0].z <= maxzoom;
+  }
+
+  /** The service's tiles, fetched and decoded at once; a tile that fails is a failure of that tile only. */
+  private async readServiceTiles(tiles: Tile[], spec: WindowSpec, signal?: AbortSignal): Promise<{ windows: TileWindow[]; failures: TileReadFailure[] }> {
+    const settled = await Promise.allSettled(tiles.map((tile) => this.readServiceTile(tile, spec, signal)));
+    if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+    const windows: TileWindow[] = [];
+    const failures: TileReadFailure[] = [];
+    settled.forEach((result, i) => {
+      if (result.status === 'fulfilled') windows.push(result.value);
+      else failures.push({ quadkey: quadkey(tiles[i]), error: (result.reason as Error)?.message ?? String(result.reason) });
+    });
+    return { windows, failures };
+  }
+
+  /** One service tile: a missing tile (404, 204) is an all-masked window, as the supertile read gives. */
+  private async readServiceTile(tile: Tile, spec: WindowSpec, signal?: AbortSignal): Promise<TileWindow> {
+    const service = this.service!;
+    const { template, fetcher } = service;
+    const side = spec.core;
+    const plane = side * side;
+    const url = tileUrl(template, tile);
+    // A slot among SERVICE_FETCHES, handed over directly when a request ends, so the service is never asked for more at once.
+    if (service.open < SERVICE_FETCHES) service.open++;
+    else await new Promise<void>((resolve) => service.waiting.push(resolve));
+    let bytes: Buffer | null;
+    try {
+      bytes = await fetchTileBytes(fetcher, url, signal);
+    } finally {
+      const next = service.waiting.shift();
+      if (next) next();
+      else service.open--;
+    }
+    if (!bytes) return { quadkey: quadkey(tile), tile, data: new Float32Array(spec.bands.length * plane), mask: new Uint8Array(plane), validCore: 0 };
+    const decoded = await decodeBytes(bytes, side, this.bandCount);
+    if (decoded) {
+      const { pixels, channels } = decoded;
+      const mask = new Uint8Array(plane);
+      let valid = plane;
+      if (channels > this.bandCount) {
+        // The last sample is alpha: it is the mask, as GDAL makes it for the supertile read.
+        valid = 0;
+        for (let p = 0, a = channels - 1; p < plane; p++, a += channels) valid += mask[p] = pixels[a] > 0 ? 1 : 0;
+      } else mask.fill(1);
+      return interleavedWindow(tile, pixels, channels, spec.bands.map((b) => b - 1), mask, valid);
+    }
+    // Not 8-bit PNG, JPEG or WebP with the service's bands: decoded as every other tile read is, by GDAL.
+    const source = await openImageBytes(url, bytes);
+    let block;
+    try {
+      block = await source.read({ bands: spec.bands, width: side, height: side, resampling: spec.resampling, signal });
+    } finally {
+      await source.close();
+    }
+    return { quadkey: quadkey(tile), tile, data: Float32Array.from(block.data as ArrayLike<number>), mask: block.mask, validCore: countCore(block.mask, side, 0) };
   }
 
   /** One warped read of the block of tiles x0..x1, y0..y1 with `overlap` pixels around it, cut into windows. */
@@ -172,8 +263,57 @@ export class TileReader {
   }
 }
 
+/** A window over interleaved samples whose band-sequential `data` is made on first use. */
+function interleavedWindow(tile: Tile, pixels: Uint8Array, channels: number, bands: number[], mask: Uint8Array, validCore: number): TileWindow {
+  let data: Float32Array | null = null;
+  return {
+    quadkey: quadkey(tile),
+    tile,
+    mask,
+    validCore,
+    interleaved: { pixels, channels, bands },
+    get data(): Float32Array {
+      if (data) return data;
+      const plane = mask.length;
+      data = new Float32Array(bands.length * plane);
+      for (let b = 0; b < bands.length; b++) {
+        const out = data.subarray(b * plane, (b + 1) * plane);
+        for (let p = 0, i = bands[b]; p < plane; p++, i += channels) out[p] = pixels[i];
+      }
+      return data;
+    },
+  };
+}
+
 function countCore(mask: Uint8Array, side: number, overlap: number): number {
   let n = 0;
   for (let row = overlap; row < side - overlap; row++) for (let col = overlap; col < side - overlap; col++) n += mask[row * side + col];
   return n;
+}
+
+/** Magic numbers of the formats decoded with sharp (lossless PNG, and JPEG and WebP as libjpeg-turbo and libwebp decode them for GDAL too). */
+function sharpDecodes(bytes: Buffer): boolean {
+  if (bytes.length < 12) return false;
+  const png = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const webp = bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP';
+  return png || jpeg || webp;
+}
+
+/**
+ * Decodes an 8-bit tile of side x side with sharp into interleaved samples; null when it is anything
+ * else (another format, 16 bits, another size, other bands than the service's), left to GDAL.
+ */
+async function decodeBytes(bytes: Buffer, side: number, bandCount: number): Promise<{ pixels: Buffer; channels: number } | null> {
+  if (!sharpDecodes(bytes)) return null;
+  let out;
+  try {
+    out = await sharp(bytes, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+  } catch {
+    return null;
+  }
+  const { width, height, channels } = out.info;
+  const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
+  if (width !== side || height !== side || colour !== bandCount || out.data.length !== side * side * channels) return null;
+  return { pixels: out.data, channels };
 }

@@ -113,7 +113,7 @@ test('tiles the server answers 404 or 500 for are recorded, retried and reported
 test('a prediction left running by a stopped process resumes in the next one, with no tile repeated or missed', async () => {
   const first = await PredictService.open({ tracking, pipeline: { batchSize: 2, readAhead: 1 } });
   const { projectId, imageryId } = await setUp(first, 'resume');
-  delayMs = 60;
+  delayMs = 150;
   const started = await first.startPrediction({ projectId, modelName: 'water-resume', modelVersion: '1', imageryId, aoi: AOI, zoom: 10, overlap: 8 });
   for (let i = 0; i < 200 && (await first.store.getPrediction(started.id)).tilesDone < 4; i++) await new Promise((r) => setTimeout(r, 50));
   await first.close();
@@ -150,7 +150,7 @@ test('cancel keeps the done tiles; resume finishes the rest', async () => {
   const service = await PredictService.open({ tracking, pipeline: { batchSize: 2, readAhead: 1 } });
   try {
     const { projectId, imageryId } = await setUp(service, 'cancel');
-    delayMs = 60;
+    delayMs = 150;
     const started = await service.startPrediction({ projectId, modelName: 'water-cancel', modelVersion: '1', imageryId, aoi: AOI, zoom: 10 });
     for (let i = 0; i < 200 && (await service.store.getPrediction(started.id)).tilesDone < 2; i++) await new Promise((r) => setTimeout(r, 50));
     const cancelled = await service.cancelPrediction(started.id);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TileflowError, invalidParameter, notFound } from '../core/errors.js';
 import { OnnxSession } from '../deep/runtime/session.js';
+import { WorkerOnnxSession } from '../deep/runtime/worker-session.js';
 import { InProcessQueue } from '../jobs/in-process.js';
 import { PostgresQueue } from '../jobs/postgres.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -83,7 +84,7 @@ export class PredictService {
   private readonly queue: JobQueue;
   private readonly ownsQueue: boolean;
   private readonly maxTiles: number;
-  private readonly sessions = new Map<string, Promise<OnnxSession>>();
+  private readonly sessions = new Map<string, Promise<WorkerOnnxSession>>();
 
   private constructor(
     readonly store: PredictStore,
@@ -147,12 +148,13 @@ export class PredictService {
   }
 
   /** An ONNX Runtime session for a model version, opened once and checked against its MLM item. */
-  private async session(name: string, version: string, loaded?: LoadedModel): Promise<{ session: OnnxSession; descriptor: ModelDescriptor }> {
+  private async session(name: string, version: string, loaded?: LoadedModel): Promise<{ session: WorkerOnnxSession; descriptor: ModelDescriptor }> {
     const model = loaded ?? (await this.loadModel(name, version));
     const key = `${name}@${version}`;
     let opening = this.sessions.get(key);
     if (!opening) {
-      opening = OnnxSession.open(model.onnx, { batchSize: this.options.pipeline?.batchSize ?? 32, threads: this.options.threads });
+      // In a worker thread: ONNX Runtime blocks the thread it runs on, and this one reads the next tiles meanwhile.
+      opening = WorkerOnnxSession.open(model.onnx, { batchSize: this.options.pipeline?.batchSize ?? 32, threads: this.options.threads });
       this.sessions.set(key, opening);
       opening.catch(() => this.sessions.delete(key));
     }

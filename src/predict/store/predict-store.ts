@@ -495,7 +495,8 @@ export class PredictStore {
     if (results.length === 0) return;
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
-      const quadkeys = results.map((r) => r.quadkey);
+      const quadkeys = [...new Set(results.map((r) => r.quadkey))];
+      const before = await this.statusesOf(trx, id, quadkeys);
       await trx.deleteFrom('prediction_features').where('prediction_id', '=', id).where('quadkey', 'in', quadkeys).execute();
       const features: Record<string, unknown>[] = [];
       for (const result of results) {
@@ -525,7 +526,8 @@ export class PredictStore {
       for (let start = 0; start < features.length; start += INSERT_CHUNK) {
         await trx.insertInto('prediction_features').values(features.slice(start, start + INSERT_CHUNK) as never).execute();
       }
-      await this.recount(trx, id);
+      // Every tile found is done now: the counts move by what these tiles were before.
+      await this.moveCounts(trx, id, before.length - count(before, 'done'), -count(before, 'failed'));
     });
   }
 
@@ -534,6 +536,7 @@ export class PredictStore {
     if (failures.length === 0) return;
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
+      const before = await this.statusesOf(trx, id, [...new Set(failures.map((f) => f.quadkey))]);
       for (const f of failures) {
         await trx
           .updateTable('prediction_tiles')
@@ -542,20 +545,32 @@ export class PredictStore {
           .where('quadkey', '=', f.quadkey)
           .execute();
       }
-      await this.recount(trx, id);
+      await this.moveCounts(trx, id, -count(before, 'done'), before.length - count(before, 'failed'));
     });
   }
 
-  private async recount(trx: Kysely<PredictDatabase>, id: string): Promise<void> {
-    const counts = await trx
-      .selectFrom('prediction_tiles')
-      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+  /**
+   * The current status of some tiles of a prediction, locked for the transaction on PostgreSQL (SQLite
+   * has one writer at a time), so that the counts can move by the difference: recounting every tile
+   * of the prediction on each batch costs time that grows with the AOI.
+   */
+  private async statusesOf(trx: Kysely<PredictDatabase>, id: string, quadkeys: string[]): Promise<{ status: string }[]> {
+    const rows: { status: string }[] = [];
+    for (let start = 0; start < quadkeys.length; start += INSERT_CHUNK) {
+      let query = trx.selectFrom('prediction_tiles').select('status').where('prediction_id', '=', id).where('quadkey', 'in', quadkeys.slice(start, start + INSERT_CHUNK));
+      if (this.hooks.kind === 'postgres') query = query.forUpdate();
+      rows.push(...(await query.execute()));
+    }
+    return rows;
+  }
+
+  private async moveCounts(trx: Kysely<PredictDatabase>, id: string, done: number, failed: number): Promise<void> {
+    if (done === 0 && failed === 0) return;
+    await trx
+      .updateTable('predictions')
+      .set((eb) => ({ tiles_done: eb('tiles_done', '+', done), tiles_failed: eb('tiles_failed', '+', failed) }))
       .where('prediction_id', '=', id)
-      .where('status', '!=', 'pending')
-      .groupBy('status')
       .execute();
-    const of = (status: string): number => Number(counts.find((c) => c.status === status)?.n ?? 0);
-    await trx.updateTable('predictions').set({ tiles_done: of('done'), tiles_failed: of('failed') }).where('prediction_id', '=', id).execute();
   }
 
   /** Tiles of a prediction, by quadkey; optionally under a quadkey prefix or in one status. */
@@ -756,6 +771,10 @@ export class PredictStore {
       bbox: [row.west, row.south, row.east, row.north],
     }));
   }
+}
+
+function count(rows: { status: string }[], status: string): number {
+  return rows.reduce((n, r) => n + (r.status === status ? 1 : 0), 0);
 }
 
 /** Restricts a query to quadkeys that start with `prefix` (a range, so the index serves it). */
