@@ -42,8 +42,11 @@ export interface PipelineOptions {
 export interface PipelineInputs {
   store: PredictStore;
   model: ModelDescriptor;
-  /** An ONNX Runtime session; a `WorkerOnnxSession` keeps this thread free to read ahead while the model runs. */
-  session: Pick<OnnxSession, 'runAll'>;
+  /**
+   * An ONNX Runtime session; a `WorkerOnnxSession` keeps this thread free to read ahead while the model
+   * runs, and an `OnnxSessionPool` runs `concurrency` batches at once.
+   */
+  session: Pick<OnnxSession, 'runAll'> & { concurrency?: number };
   reader: TileReader;
 }
 
@@ -73,8 +76,7 @@ export function windowOf(model: ModelDescriptor, overlap: number): { core: numbe
 export async function runTiles(inputs: PipelineInputs, prediction: Prediction, options: PipelineOptions = {}, signal?: AbortSignal): Promise<Prediction> {
   const { store, model, session, reader } = inputs;
   const batchSize = options.batchSize ?? 32;
-  // Inference holds the event loop (ONNX Runtime runs on it), so reads must be queued far enough ahead
-  // that the next batches' tiles are fetched and decoded while it runs, not after.
+  // Reads are queued far enough ahead that the next batches' tiles are fetched and decoded while the model runs.
   const readAhead = options.readAhead ?? Math.max(4, Math.ceil((3 * batchSize) / 16));
   const maxAttempts = options.maxAttempts ?? 3;
   const { core, side } = windowOf(model, prediction.overlap);
@@ -86,11 +88,35 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
   const plane = side * side;
   const perTile = model.channels * plane;
   const affine = affineScaling(model);
-  // One input buffer for every batch: runAll has copied what it needs by the time it resolves.
-  let input = new Float32Array(0);
-  const infer = async (batch: TileWindow[]): Promise<void> => {
-    if (input.length < batch.length * perTile) input = new Float32Array(Math.min(batch.length, batchSize) * perTile);
-    const x = input.subarray(0, batch.length * perTile);
+  // Batches the model runs at once (a session pool runs several); one more is scaled meanwhile.
+  const depth = Math.max(1, session.concurrency ?? 1);
+  // Input buffers used in turn, one per batch that may be in the model or being scaled.
+  const buffers = Array.from({ length: depth + 1 }, () => new Float32Array(0));
+  let turn = 0;
+  /** Batches sent and not yet recorded, oldest first: each one's inference, post-processing and recording, in order after the one before. */
+  const sent: Promise<void>[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+
+  const progress = async (): Promise<void> => {
+    const log = options.recorder && step++ % 10 === 0;
+    if (!options.onProgress && !log) return;
+    const current = await store.getPrediction(prediction.id);
+    options.onProgress?.(current);
+    if (log) {
+      await options.recorder!.logMetrics({ tiles_done: current.tilesDone, tiles_failed: current.tilesFailed, tiles_per_second: current.tilesDone / Math.max(1e-3, (Date.now() - started) / 1000) }, step);
+    }
+  };
+
+  /**
+   * Sends a batch to the model as soon as it is scaled, then waits until at most `depth` batches are
+   * unrecorded: so the model always has the next batch waiting, and never idles while this thread
+   * scales inputs or records results, while results are still recorded in batch order.
+   */
+  const submit = async (batch: TileWindow[]): Promise<void> => {
+    const n = batch.length * perTile;
+    if (buffers[turn].length < n) buffers[turn] = new Float32Array(Math.max(batch.length, batchSize) * perTile);
+    const x = buffers[turn].subarray(0, n);
+    turn = (turn + 1) % buffers.length;
     batch.forEach((w, i) => {
       if (affine) {
         scaleInto(x, i * perTile, w, affine, plane);
@@ -99,51 +125,62 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
         x.set(w.data, i * perTile);
       }
     });
-    const outputs = await session.runAll(x, [batch.length, model.channels, side, side]);
-    const results = await postprocess(model, prediction, batch, outputs, { core, side, scoreThreshold: options.scoreThreshold ?? 0.25, iouThreshold: options.iouThreshold ?? 0.5 });
-    await store.recordResults(prediction.id, results);
+    const running = session.runAll(x, [batch.length, model.channels, side, side]);
+    running.catch(() => {}); // awaited below, after the batch before it
+    const previous = inFlight;
+    inFlight = (async () => {
+      await previous;
+      const outputs = await running;
+      const results = await postprocess(model, prediction, batch, outputs, { core, side, scoreThreshold: options.scoreThreshold ?? 0.25, iouThreshold: options.iouThreshold ?? 0.5 });
+      await store.recordResults(prediction.id, results);
+      await progress();
+    })();
+    inFlight.catch(() => {}); // awaited below, by a later batch, or at the end of the pass
+    sent.push(inFlight);
+    while (sent.length > depth) await sent.shift();
   };
 
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const todo = await store.tilesToPredict(prediction.id, maxAttempts);
-    if (todo.length === 0) break;
-    const groups = TileReader.groupBySupertile(todo.map(tileFromQuadkey));
-    let next = 0;
-    const inflight: Promise<Awaited<ReturnType<TileReader['read']>>>[] = [];
-    const launch = (): void => {
-      while (inflight.length < readAhead && next < groups.length) {
-        const read = reader.read(groups[next++], spec, signal);
-        read.catch(() => {}); // awaited in order below; this only keeps an early rejection from being unhandled
-        inflight.push(read);
-      }
-    };
-    let buffer: TileWindow[] = [];
-    launch();
-    while (inflight.length || buffer.length) {
-      if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
-      if (inflight.length) {
-        const { windows, failures } = await inflight.shift()!;
-        launch();
-        const empty = windows.filter((w) => w.validCore === 0);
-        await store.recordFailures(prediction.id, [
-          ...failures,
-          ...empty.map((w) => ({ quadkey: w.quadkey, error: 'no imagery: every pixel of the tile is nodata or outside the imagery' })),
-        ]);
-        buffer.push(...windows.filter((w) => w.validCore > 0));
-      }
-      while (buffer.length >= batchSize || (inflight.length === 0 && buffer.length)) {
-        const batch = buffer.slice(0, batchSize);
-        buffer = buffer.slice(batchSize);
-        await infer(batch);
-        const log = options.recorder && step++ % 10 === 0;
-        if (!options.onProgress && !log) continue;
-        const current = await store.getPrediction(prediction.id);
-        options.onProgress?.(current);
-        if (log) {
-          await options.recorder!.logMetrics({ tiles_done: current.tilesDone, tiles_failed: current.tilesFailed, tiles_per_second: current.tilesDone / Math.max(1e-3, (Date.now() - started) / 1000) }, step);
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const todo = await store.tilesToPredict(prediction.id, maxAttempts);
+      if (todo.length === 0) break;
+      const groups = TileReader.groupBySupertile(todo.map(tileFromQuadkey));
+      let next = 0;
+      const inflight: Promise<Awaited<ReturnType<TileReader['read']>>>[] = [];
+      const launch = (): void => {
+        while (inflight.length < readAhead && next < groups.length) {
+          const read = reader.read(groups[next++], spec, signal);
+          read.catch(() => {}); // awaited in order below; this only keeps an early rejection from being unhandled
+          inflight.push(read);
+        }
+      };
+      let buffer: TileWindow[] = [];
+      launch();
+      while (inflight.length || buffer.length) {
+        if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+        if (inflight.length) {
+          const { windows, failures } = await inflight.shift()!;
+          launch();
+          const empty = windows.filter((w) => w.validCore === 0);
+          await store.recordFailures(prediction.id, [
+            ...failures,
+            ...empty.map((w) => ({ quadkey: w.quadkey, error: 'no imagery: every pixel of the tile is nodata or outside the imagery' })),
+          ]);
+          buffer.push(...windows.filter((w) => w.validCore > 0));
+        }
+        while (buffer.length >= batchSize || (inflight.length === 0 && buffer.length)) {
+          const batch = buffer.slice(0, batchSize);
+          buffer = buffer.slice(batchSize);
+          await submit(batch);
         }
       }
+      await inFlight;
+      sent.length = 0;
     }
+  } catch (error) {
+    // Nothing is written after the pipeline has given up (a cancel, a failed batch): the batch sent last ends first.
+    await inFlight.catch(() => {});
+    throw error;
   }
   if (model.task === 'detection') {
     // Boxes of one object seen from two neighbouring tiles (it straddles their edge) are merged.
@@ -215,6 +252,15 @@ function scaleInterleaved3(x: Float32Array, offset: number, window: TileWindow, 
   const [{ sub: s0, mul: m0, add: a0 }, { sub: s1, mul: m1, add: a1 }, { sub: s2, mul: m2, add: a2 }] = bands;
   const [i0, i1, i2] = at;
   const [o0, o1, o2] = [offset, offset + plane, offset + 2 * plane];
+  if (window.validCore === plane) {
+    // Every pixel valid (the usual tile): no mask to look at.
+    for (let p = 0, i = 0; p < plane; p++, i += channels) {
+      x[o0 + p] = (pixels[i + i0] - s0) * m0 + a0;
+      x[o1 + p] = (pixels[i + i1] - s1) * m1 + a1;
+      x[o2 + p] = (pixels[i + i2] - s2) * m2 + a2;
+    }
+    return;
+  }
   for (let p = 0, i = 0; p < plane; p++, i += channels) {
     if (mask[p]) {
       x[o0 + p] = (pixels[i + i0] - s0) * m0 + a0;

@@ -27,7 +27,7 @@ export interface TileWindow {
   tile: Tile;
   /** channels x side x side, side = core + 2 * overlap. */
   data: Float32Array;
-  /** side x side validity (1 imagery, 0 nodata or outside). */
+  /** side x side validity (1 imagery, 0 nodata or outside); read only (windows with every pixel valid may share one). */
   mask: Uint8Array;
   /** Valid pixels in the core (the tile itself, without the context). */
   validCore: number;
@@ -77,6 +77,9 @@ export class TileReader {
     readonly defaultBands: number[],
     private readonly service: ServiceTiles | null = null,
   ) {}
+
+  /** The mask of a window with every pixel valid, shared by such windows (masks are read only). */
+  private allValid: Uint8Array | null = null;
 
   /** Opens imagery (anything `openImagery` opens); rasters and XYZ services are read as supertiles, STAC mosaics and tile lists tile by tile. */
   static async open(uri: string): Promise<TileReader> {
@@ -191,13 +194,17 @@ export class TileReader {
     const decoded = await decodeBytes(bytes, side, this.bandCount);
     if (decoded) {
       const { pixels, channels } = decoded;
-      const mask = new Uint8Array(plane);
+      let mask: Uint8Array;
       let valid = plane;
       if (channels > this.bandCount) {
         // The last sample is alpha: it is the mask, as GDAL makes it for the supertile read.
+        mask = new Uint8Array(plane);
         valid = 0;
         for (let p = 0, a = channels - 1; p < plane; p++, a += channels) valid += mask[p] = pixels[a] > 0 ? 1 : 0;
-      } else mask.fill(1);
+      } else {
+        if (this.allValid?.length !== plane) this.allValid = new Uint8Array(plane).fill(1);
+        mask = this.allValid;
+      }
       return interleavedWindow(tile, pixels, channels, spec.bands.map((b) => b - 1), mask, valid);
     }
     // Not 8-bit PNG, JPEG or WebP with the service's bands: decoded as every other tile read is, by GDAL.

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { openImagery } from '../data/raster/registry.js';
 import type { ImageryProvider } from '../data/raster/imagery.js';
 import { openTracking, type Tracking } from '../track/service.js';
-import { PredictService } from './service.js';
+import { poolShape, PredictService } from './service.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TCI = path.resolve(ROOT, '../shared/fixtures/cog/titiler/TCI.tif');
@@ -77,6 +77,15 @@ async function setUp(service: PredictService, name: string): Promise<{ projectId
   const source = await service.addImagery(project.id, 'tiles', base);
   return { projectId: project.id, imageryId: source.id };
 }
+
+test('sessions share the cores: one single-threaded session per core up to 8, then more threads each', () => {
+  assert.deepEqual(poolShape({}, 1), { sessions: 1, threads: 1 });
+  assert.deepEqual(poolShape({}, 2), { sessions: 2, threads: 1 });
+  assert.deepEqual(poolShape({}, 16), { sessions: 8, threads: 2 });
+  assert.deepEqual(poolShape({ threads: 2 }, 2), { sessions: 1, threads: 2 });
+  assert.deepEqual(poolShape({ sessions: 1 }, 4), { sessions: 1, threads: 4 });
+  assert.deepEqual(poolShape({ sessions: 3, threads: 1 }, 2), { sessions: 3, threads: 1 });
+});
 
 test('tiles the server answers 404 or 500 for are recorded, retried and reported; the others succeed', async () => {
   const service = await PredictService.open({ tracking, pipeline: { batchSize: 4, maxAttempts: 3 } });

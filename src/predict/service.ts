@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TileflowError, invalidParameter, notFound } from '../core/errors.js';
 import { OnnxSession } from '../deep/runtime/session.js';
-import { WorkerOnnxSession } from '../deep/runtime/worker-session.js';
+import { OnnxSessionPool } from '../deep/runtime/session-pool.js';
 import { InProcessQueue } from '../jobs/in-process.js';
 import { PostgresQueue } from '../jobs/postgres.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -45,8 +45,15 @@ export interface PredictServiceOptions {
   concurrency?: number;
   /** Pipeline settings (batch size, read-ahead, attempts). */
   pipeline?: Omit<PipelineOptions, 'onProgress' | 'recorder' | 'bands'>;
-  /** ONNX Runtime threads per session. */
+  /** ONNX Runtime sessions of a model, each in its own worker thread, running batches side by side (default: see `poolShape`). */
+  sessions?: number;
+  /** ONNX Runtime intra-op threads per session (default: see `poolShape`). */
   threads?: number;
+  /**
+   * Whether ONNX Runtime's idle threads spin (default false: the pipeline's reading shares the cores
+   * with inference, and a spinning thread takes a core that a tile decode needs; see BENCHMARKS.md).
+   */
+  spinning?: boolean;
   /** Where retraining writes its chip datasets and checkpoints (default: the system's temp folder). */
   workDir?: string;
   /**
@@ -80,11 +87,23 @@ export interface LoadedModel {
 }
 
 /** Projects, model versions, imagery, AOIs and predictions, over one tracking database. */
+/**
+ * How a model's ONNX Runtime sessions share the machine: single-threaded sessions side by side, one
+ * per core up to 8 (beyond that, more threads per session rather than more copies of the model in
+ * memory). On 2 cores this runs 10 % more tiles a second than one two-threaded session, end to end
+ * (BENCHMARKS.md, "Prediction service").
+ */
+export function poolShape(options: Pick<PredictServiceOptions, 'sessions' | 'threads'>, cores = os.availableParallelism()): { sessions: number; threads: number } {
+  const sessions = options.sessions ?? Math.max(1, Math.min(8, Math.floor(cores / (options.threads ?? 1))));
+  const threads = options.threads ?? Math.max(1, Math.floor(cores / sessions));
+  return { sessions, threads };
+}
+
 export class PredictService {
   private readonly queue: JobQueue;
   private readonly ownsQueue: boolean;
   private readonly maxTiles: number;
-  private readonly sessions = new Map<string, Promise<WorkerOnnxSession>>();
+  private readonly sessions = new Map<string, Promise<OnnxSessionPool>>();
 
   private constructor(
     readonly store: PredictStore,
@@ -148,13 +167,13 @@ export class PredictService {
   }
 
   /** An ONNX Runtime session for a model version, opened once and checked against its MLM item. */
-  private async session(name: string, version: string, loaded?: LoadedModel): Promise<{ session: WorkerOnnxSession; descriptor: ModelDescriptor }> {
+  private async session(name: string, version: string, loaded?: LoadedModel): Promise<{ session: OnnxSessionPool; descriptor: ModelDescriptor }> {
     const model = loaded ?? (await this.loadModel(name, version));
     const key = `${name}@${version}`;
     let opening = this.sessions.get(key);
     if (!opening) {
       // In a worker thread: ONNX Runtime blocks the thread it runs on, and this one reads the next tiles meanwhile.
-      opening = WorkerOnnxSession.open(model.onnx, { batchSize: this.options.pipeline?.batchSize ?? 32, threads: this.options.threads });
+      opening = OnnxSessionPool.open(model.onnx, { batchSize: this.options.pipeline?.batchSize ?? 32, ...poolShape(this.options), spinning: this.options.spinning ?? false });
       this.sessions.set(key, opening);
       opening.catch(() => this.sessions.delete(key));
     }
