@@ -5,12 +5,15 @@
  * scaling and recording cost nothing).
  *
  *   npm run bench:predict
- *   node --import tsx bench/predict.bench.ts --side 100 --zoom 16 --batch 32 --threads 2 --arch resnet18-half --json
+ *   node --import tsx bench/predict.bench.ts --side 50 --arch resnet18 --json
  *
  * Options: --side N (AOI of N x N tiles, 100), --zoom Z (16), --batch N (32), --read-ahead N
- * (supertile reads in flight, 4), --threads N (ONNX Runtime intra-op threads on both sides, 2),
+ * (supertile reads in flight, 4), --sessions N and --threads N (the service's ONNX Runtime sessions
+ * and intra-op threads per session; default the service's own, `poolShape`: one single-threaded
+ * session per core here), --raw-threads N (threads of the classic raw pass, one per core), --spinning
+ * on|off (the service's ONNX Runtime threads spin while idle: off, the service's default),
  * --arch resnet18-half|resnet10-half|resnet18 (the model, made by bench/make_predict_model.py into
- * bench/out/ when missing), --pool N (distinct tiles served, 64), --raw-passes N (1 before and 1 after
+ * bench/out/ when missing), --pool N (distinct tiles served, 64), --raw-passes N (rounds of raw passes, 1 before and 1 after
  * the end-to-end run: 2), --json (the JSON on stdout; the table goes to stderr).
  *
  * The tile server runs in a child process (this file with `--serve DIR`), so its work does not share
@@ -24,17 +27,22 @@
  * and a bbox AOI covering exactly side x side tiles; timed from `startPrediction` (covering the AOI and
  * storing its tiles included) to `idle()`. It must end succeeded with every tile done.
  *
- * Raw: an `OnnxSession` of the same model with the same threads and batch size; every tile of the AOI,
+ * Raw, two layouts, each its own pass, the faster of all passes being the limit: the classic one, an
+ * `OnnxSession` with one thread per core (what one measures of a model in ONNX Runtime), and the
+ * service's own (`OnnxSessionPool`, its sessions side by side, each taking the next batch when free).
+ * Each: the same model and batch size; every tile of the AOI,
  * in the order the pipeline takes them (by quadkey, grouped by supertile), cut into the same batches;
  * the pool tiles are decoded and scaled (the model's z-score) into float32 beforehand, each batch is
- * assembled untimed, and only `runAll` is timed. One warm-up batch first. The limit is the faster raw
- * pass; ratio = end-to-end / limit. The stored class scores of every tile must match the raw outputs
+ * assembled untimed, and only `runAll` is timed. One warm-up batch first. --raw-passes rounds of
+ * both layouts (half before, half after the end-to-end run); ratio = end-to-end / the fastest pass. The stored class scores of every tile must match the raw outputs
  * (so both sides saw the same pixels).
  *
- * Breakdown of the end-to-end run: inference (time in `WorkerOnnxSession.runAll`: the service runs ONNX
- * Runtime in a worker thread, since its `run` blocks the calling thread), recording (time in
+ * Breakdown of the end-to-end run: inference (time with a call of `WorkerOnnxSession.runAll` open, calls
+ * that overlap counted once: the service runs ONNX Runtime in a worker thread, since its `run` blocks
+ * the calling thread, and sends the next batch before the last one is back), recording (time in
  * `PredictStore.recordResults`), reads (time in `TileReader.read`, summed over reads in flight at once,
- * so it can exceed the wall time), and CPU seconds of the benchmark process and of the tile server.
+ * so it can exceed the wall time), and CPU seconds of the benchmark process (per thread, from /proc) and
+ * of the tile server.
  * These come from wrapping those methods with a timer in this process (instrumentation only).
  */
 import { fork, execFileSync, type ChildProcess } from 'node:child_process';
@@ -61,7 +69,10 @@ const { values: args } = parseArgs({
     zoom: { type: 'string', default: '16' },
     batch: { type: 'string', default: '32' },
     'read-ahead': { type: 'string', default: '4' },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string' },
+    sessions: { type: 'string' },
+    'raw-threads': { type: 'string' },
+    spinning: { type: 'string', default: 'off' },
     arch: { type: 'string', default: 'resnet18-half' },
     pool: { type: 'string', default: '64' },
     'raw-passes': { type: 'string', default: '2' },
@@ -118,6 +129,27 @@ if (args.serve) {
 interface Bucket {
   ms: number;
   calls: number;
+  /** [start, end] of every call, for the time covered by at least one call. */
+  spans: [number, number][];
+}
+
+function bucket(): Bucket {
+  return { ms: 0, calls: 0, spans: [] };
+}
+
+/** Milliseconds covered by at least one call (calls that overlap count once). */
+function covered(spans: [number, number][]): number {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [from, to] = [-Infinity, -Infinity];
+  for (const [start, end] of sorted) {
+    if (start > to) {
+      if (to > from) total += to - from;
+      [from, to] = [start, end];
+    } else to = Math.max(to, end);
+  }
+  if (to > from) total += to - from;
+  return total;
 }
 
 /** Wraps an async method of a prototype with a timer (instrumentation of this process only). */
@@ -128,10 +160,46 @@ function timeMethod(proto: any, name: string, bucket: Bucket): void {
     try {
       return await original.apply(this, rest);
     } finally {
-      bucket.ms += performance.now() - start;
+      const end = performance.now();
+      bucket.ms += end - start;
       bucket.calls++;
+      bucket.spans.push([start, end]);
     }
   };
+}
+
+/** CPU seconds of this process per thread name (Linux /proc): main thread, libuv pool, workers, ONNX Runtime's threads. */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  const tick = 100; // USER_HZ on Linux
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch {
+    return byName;
+  }
+  for (const task of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = task === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / tick);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return byName;
+}
+
+/** CPU seconds per thread name since `before` (threads under 0.05 s left out). */
+function cpuSince(before: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, seconds] of threadCpu()) {
+    const used = seconds - (before.get(name) ?? 0);
+    if (used >= 0.05) out[name] = Math.round(used * 10) / 10;
+  }
+  return out;
 }
 
 function ask<T>(child: ChildProcess, type: string): Promise<T> {
@@ -151,10 +219,11 @@ async function main(): Promise<void> {
   const { openImagery } = await import('../src/data/raster/registry.js');
   const { OnnxSession } = await import('../src/deep/runtime/session.js');
   const { WorkerOnnxSession } = await import('../src/deep/runtime/worker-session.js');
+  const { OnnxSessionPool } = await import('../src/deep/runtime/session-pool.js');
   const { quadkey, tileAt, tileBounds, tileFromQuadkey } = await import('../src/geo/tiles.js');
   const { describeModel, scaleInput } = await import('../src/predict/model.js');
   const { TileReader } = await import('../src/predict/reader.js');
-  const { PredictService } = await import('../src/predict/service.js');
+  const { PredictService, poolShape } = await import('../src/predict/service.js');
   const { PredictStore } = await import('../src/predict/store/predict-store.js');
   const { openTracking } = await import('../src/track/service.js');
 
@@ -162,7 +231,10 @@ async function main(): Promise<void> {
   const zoom = Number(args.zoom);
   const batchSize = Number(args.batch);
   const readAhead = Number(args['read-ahead']);
-  const threads = Number(args.threads);
+  // The service's sessions and threads per session (its defaults unless given); the classic raw pass: one session, one thread per core.
+  const shape = poolShape({ sessions: args.sessions ? Number(args.sessions) : undefined, threads: args.threads ? Number(args.threads) : undefined });
+  const threads = shape.threads;
+  const rawThreads = Number(args['raw-threads'] ?? os.availableParallelism());
   const poolSize = Number(args.pool);
   const rawPasses = Math.max(1, Number(args['raw-passes']));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -251,8 +323,8 @@ async function main(): Promise<void> {
 
   // Raw ONNX Runtime throughput on those batches.
   const rawScores = new Map<string, number[]>();
-  const rawPass = async (): Promise<{ seconds: number; tilesPerSecond: number; cpuSeconds: number }> => {
-    const session = await OnnxSession.open(onnx, { threads, batchSize });
+  const rawPass = async (): Promise<{ kind: string; seconds: number; tilesPerSecond: number; cpuSeconds: number }> => {
+    const session = await OnnxSession.open(onnx, { threads: rawThreads, batchSize });
     const x = new Float32Array(batchSize * 3 * plane);
     const fill = (batch: typeof ordered) => {
       batch.forEach((t, i) => x.set(poolTensors[poolIndex(t.x, t.y, poolTensors.length)], i * 3 * plane));
@@ -272,38 +344,73 @@ async function main(): Promise<void> {
     }
     const used = process.cpuUsage(cpu);
     await session.close();
-    return { seconds: ms / 1000, tilesPerSecond: ordered.length / (ms / 1000), cpuSeconds: (used.user + used.system) / 1e6 };
+    return { kind: `1 session x ${rawThreads} threads`, seconds: ms / 1000, tilesPerSecond: ordered.length / (ms / 1000), cpuSeconds: (used.user + used.system) / 1e6 };
+  };
+
+  // Raw throughput of the service's own layout: its sessions side by side, each fed the next batch as soon as it is free.
+  const rawPoolPass = async (): Promise<{ kind: string; seconds: number; tilesPerSecond: number; cpuSeconds: number }> => {
+    const pool = await OnnxSessionPool.open(onnx, { ...shape, batchSize });
+    const filled = batches.map((batch) => {
+      const x = new Float32Array(batch.length * 3 * plane);
+      batch.forEach((t, i) => x.set(poolTensors[poolIndex(t.x, t.y, poolTensors.length)], i * 3 * plane));
+      return x;
+    });
+    await Promise.all(Array.from({ length: shape.sessions }, () => pool.runAll(filled[0], [batches[0].length, 3, TILE, TILE])));
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: shape.sessions }, async () => {
+        while (next < filled.length) {
+          const i = next++;
+          await pool.runAll(filled[i], [batches[i].length, 3, TILE, TILE]);
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(cpu);
+    await pool.close();
+    return { kind: `${shape.sessions} sessions x ${shape.threads} threads`, seconds, tilesPerSecond: ordered.length / seconds, cpuSeconds: (used.user + used.system) / 1e6 };
   };
 
   const raw: Awaited<ReturnType<typeof rawPass>>[] = [];
   const rawBefore = Math.ceil(rawPasses / 2);
-  for (let i = 0; i < rawBefore; i++) {
-    raw.push(await rawPass());
-    log(`raw ONNX Runtime pass ${raw.length}: ${raw.at(-1)!.tilesPerSecond.toFixed(1)} tiles/s`);
-  }
+  const rawRound = async (): Promise<void> => {
+    for (const pass of shape.sessions > 1 || shape.threads !== rawThreads ? [rawPass, rawPoolPass] : [rawPass]) {
+      raw.push(await pass());
+      log(`raw ONNX Runtime pass ${raw.length}, ${raw.at(-1)!.kind}: ${raw.at(-1)!.tilesPerSecond.toFixed(1)} tiles/s`);
+    }
+  };
+  for (let i = 0; i < rawBefore; i++) await rawRound();
 
   // End to end.
-  const inference: Bucket = { ms: 0, calls: 0 };
-  const recording: Bucket = { ms: 0, calls: 0 };
-  const reads: Bucket = { ms: 0, calls: 0 };
+  const inference = bucket();
+  const recording = bucket();
+  const reads = bucket();
   // The service runs its session in a worker thread; what it waits for a batch is timed here.
   timeMethod(WorkerOnnxSession.prototype, 'runAll', inference);
   timeMethod(PredictStore.prototype, 'recordResults', recording);
   timeMethod(TileReader.prototype, 'read', reads);
   const tracking = await openTracking({ databaseUrl: `sqlite:${path.join(work, 'tileflow.db')}`, artifactsRoot: path.join(work, 'artifacts') });
-  const service = await PredictService.open({ tracking, pipeline: { batchSize, readAhead }, threads, maxTiles: Math.max(50_000, side * side) });
+  const service = await PredictService.open({ tracking, pipeline: { batchSize, readAhead }, ...shape, spinning: args.spinning === 'on', maxTiles: Math.max(50_000, side * side) });
   const project = await service.store.createProject({ name: 'predict-bench' });
   const model = await service.uploadModel({ name: `bench-${args.arch}`, onnx, mlm, projectId: project.id });
   const source = await service.addImagery(project.id, 'local tile server', uri);
   inference.ms = recording.ms = reads.ms = 0;
   inference.calls = recording.calls = reads.calls = 0;
+  inference.spans = [];
+  recording.spans = [];
+  reads.spans = [];
   const serverBefore = await ask<{ requests: number; cpu: NodeJS.CpuUsage }>(server, 'stats');
   const cpuBefore = process.cpuUsage();
+  const threadsBefore = threadCpu();
   const started = performance.now();
   const prediction = await service.startPrediction({ projectId: project.id, modelName: model.name, modelVersion: model.version, imageryId: source.id, aoi: { bbox }, zoom });
   await service.idle();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const threadSeconds = cpuSince(threadsBefore);
+  log(`CPU seconds by thread: ${JSON.stringify(threadSeconds)}`);
   const serverAfter = await ask<{ requests: number; cpu: NodeJS.CpuUsage }>(server, 'stats');
   const done = await service.store.getPrediction(prediction.id);
   if (done.tilesTotal !== side * side) throw new Error(`the AOI covers ${done.tilesTotal} tiles, not ${side * side}`);
@@ -311,13 +418,12 @@ async function main(): Promise<void> {
     throw new Error(`the prediction ended ${done.status} with ${done.tilesDone} of ${done.tilesTotal} tiles done, ${done.tilesFailed} failed: ${done.error}`);
   }
   const e2e = { seconds, tilesPerSecond: done.tilesDone / seconds };
+  // Taken now: the raw passes after this one run the same worker sessions' runAll.
+  const inferenceTimes = { covered: covered(inference.spans) / 1000, summed: inference.ms / 1000, calls: inference.calls };
   log(`end to end: ${e2e.tilesPerSecond.toFixed(1)} tiles/s (${done.tilesDone} tiles in ${seconds.toFixed(1)} s)`);
   const tiles = await service.store.listTiles(prediction.id);
 
-  for (let i = rawBefore; i < rawPasses; i++) {
-    raw.push(await rawPass());
-    log(`raw ONNX Runtime pass ${raw.length}: ${raw.at(-1)!.tilesPerSecond.toFixed(1)} tiles/s`);
-  }
+  for (let i = rawBefore; i < rawPasses; i++) await rawRound();
 
   // The stored scores are the raw outputs of the same pixels.
   let maxDiff = 0;
@@ -339,16 +445,18 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, onnxruntime: require('onnxruntime-node/package.json').version, loadavgStart: loadStart, loadavgEnd: os.loadavg() },
     model: { arch: args.arch, parameters: modelFacts.parameters, multiplyAdds: modelFacts.multiply_adds, gflops: (2 * modelFacts.multiply_adds) / 1e9, input: [3, TILE, TILE] },
-    config: { tiles: done.tilesTotal, side, zoom, batchSize, readAhead, threads, pool: pngs.length, meanPngBytes: Math.round(pngBytes), server: 'child process (node:http, keep-alive, pre-encoded PNGs)' },
+    config: { tiles: done.tilesTotal, side, zoom, batchSize, readAhead, sessions: shape.sessions, threads, rawThreads, spinning: args.spinning, pool: pngs.length, meanPngBytes: Math.round(pngBytes), server: 'child process (node:http, keep-alive, pre-encoded PNGs)' },
     endToEnd: {
       ...e2e,
       tilesDone: done.tilesDone,
-      inferenceSeconds: inference.ms / 1000,
-      inferenceCalls: inference.calls,
+      inferenceSeconds: inferenceTimes.covered,
+      inferenceSessionSeconds: inferenceTimes.summed,
+      inferenceCalls: inferenceTimes.calls,
       recordingSeconds: recording.ms / 1000,
       readSecondsSummed: reads.ms / 1000,
       supertileReads: reads.calls,
       processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      threadCpuSeconds: threadSeconds,
       serverCpuSeconds: (serverAfter.cpu.user + serverAfter.cpu.system - serverBefore.cpu.user - serverBefore.cpu.system) / 1e6,
       serverRequests: serverAfter.requests - serverBefore.requests,
     },
@@ -362,20 +470,22 @@ async function main(): Promise<void> {
   const f1 = (v: number) => v.toFixed(1);
   const E = result.endToEnd;
   const table = [
-    '| model | tiles | zoom | batch | threads | end to end tiles/s | raw ONNX Runtime tiles/s | ratio |',
+    '| model | tiles | zoom | batch | sessions x threads | end to end tiles/s | raw ONNX Runtime tiles/s (limit; passes) | ratio |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
-    `| ${args.arch} (${(modelFacts.parameters / 1e6).toFixed(1)} M params, ${result.model.gflops.toFixed(2)} GFLOPs/tile) | ${done.tilesTotal.toLocaleString('en-US')} | ${zoom} | ${batchSize} | ${threads} | ${f1(e2e.tilesPerSecond)} | ${f1(limit)} (${raw.map((r) => f1(r.tilesPerSecond)).join(', ')}) | ${result.ratio.toFixed(2)} |`,
+    `| ${args.arch} (${(modelFacts.parameters / 1e6).toFixed(1)} M params, ${result.model.gflops.toFixed(2)} GFLOPs/tile) | ${done.tilesTotal.toLocaleString('en-US')} | ${zoom} | ${batchSize} | ${shape.sessions} x ${threads} | ${f1(e2e.tilesPerSecond)} | ${f1(limit)} (${raw.map((r) => `${r.kind}: ${f1(r.tilesPerSecond)}`).join('; ')}) | ${result.ratio.toFixed(2)} |`,
     '',
     '| end-to-end breakdown | seconds | share of wall |',
     '|---|--:|--:|',
     `| wall, startPrediction to idle | ${f1(seconds)} | 1.00 |`,
-    `| inference (runAll of the session's worker thread, ${E.inferenceCalls} batches) | ${f1(E.inferenceSeconds)} | ${(E.inferenceSeconds / seconds).toFixed(2)} |`,
+    `| a batch in the model, in any session (${E.inferenceCalls} batches; overlapping calls counted once) | ${f1(E.inferenceSeconds)} | ${(E.inferenceSeconds / seconds).toFixed(2)} |`,
+    `| a batch in the model, summed over the ${shape.sessions} sessions | ${f1(E.inferenceSessionSeconds)} | ${(E.inferenceSessionSeconds / seconds / shape.sessions).toFixed(2)} of ${shape.sessions} x wall |`,
     `| raw inference of the same batches (fastest pass) | ${f1(done.tilesDone / limit)} | ${(done.tilesDone / limit / seconds).toFixed(2)} |`,
     `| recording (PredictStore.recordResults) | ${f1(E.recordingSeconds)} | ${(E.recordingSeconds / seconds).toFixed(2)} |`,
     `| reads (TileReader.read, ${E.supertileReads} supertiles, summed over reads in flight) | ${f1(E.readSecondsSummed)} | ${(E.readSecondsSummed / seconds).toFixed(2)} |`,
     `| CPU of the benchmark process (of ${os.cpus().length} cores) | ${f1(E.processCpuSeconds)} | ${(E.processCpuSeconds / seconds).toFixed(2)} |`,
+    ...Object.entries(E.threadCpuSeconds).map(([name, sec]) => `| CPU of the benchmark process, ${name === 'main' ? 'main thread' : `threads named "${name}"`} | ${f1(sec)} | ${(sec / seconds).toFixed(2)} |`),
     `| CPU of the tile server (${E.serverRequests.toLocaleString('en-US')} requests) | ${f1(E.serverCpuSeconds)} | ${(E.serverCpuSeconds / seconds).toFixed(2)} |`,
-    `| CPU of a raw pass | ${f1(raw[0].cpuSeconds)} | over ${f1(raw[0].seconds)} s |`,
+    ...raw.map((r) => `| CPU of a raw pass, ${r.kind} | ${f1(r.cpuSeconds)} | over ${f1(r.seconds)} s |`),
   ].join('\n');
   if (args.json) {
     process.stderr.write(`${table}\n`);
