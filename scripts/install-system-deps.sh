@@ -17,8 +17,9 @@ BUILD_PKGS=(python3 make g++)
 # the deep-learning addon (native/torch) against libtorch.
 RUN_PKGS=(libgdal-dev libtorch-dev)
 # `test`: scripts/test.mjs starts a throwaway PostgreSQL from these binaries; raster tests compare
-# pixels with GDAL's own tools, and rasterio is the peer in bench/.
-TEST_PKGS=(postgresql gdal-bin python3-rasterio)
+# pixels with GDAL's own tools, and rasterio is the peer in bench/; the web UI tests (test/e2e) drive
+# Debian's Chromium headless through playwright-core, which downloads no browser of its own.
+TEST_PKGS=(postgresql gdal-bin python3-rasterio chromium)
 # `bench`: PyTorch, the peer of `npm run bench:train` (and what made test/fixtures/torchscript).
 BENCH_PKGS=(python3-torch python3-sklearn python3-rasterio gdal-bin)
 

@@ -32,5 +32,6 @@ fi
 
 echo "setup: building…"
 npm run build --silent
+npm run build:web --silent
 npm run build:native --silent
 echo "setup: done"

@@ -6,6 +6,8 @@
 //   npm test -- src/track         # only test files under these paths
 //   npm test -- --test-name-pattern=runs   # options starting with - go to node --test
 //
+// Timing tests (*.perf.test.ts, e.g. the runs page with 10,000 runs in Chromium) run last, alone.
+//
 // Set TILEFLOW_TEST_PG_URL yourself to use an existing server instead (the role
 // needs CREATEDB: each test creates and drops its own database).
 import { spawn } from 'node:child_process';
@@ -97,7 +99,17 @@ async function main() {
   }
   if (state.signal) fail(`interrupted by ${state.signal}`);
 
-  return runTests(files, nodeOptions, { ...process.env, TILEFLOW_TEST_PG_URL: url });
+  // Timing tests (*.perf.test.ts) assert wall-clock limits, so they run after the rest, one at a
+  // time, where other test files cannot load the CPU under them.
+  const env = { ...process.env, TILEFLOW_TEST_PG_URL: url };
+  const timed = files.filter((file) => file.endsWith('.perf.test.ts'));
+  const untimed = files.filter((file) => !file.endsWith('.perf.test.ts'));
+  let code = untimed.length ? await runTests(untimed, nodeOptions, env) : 0;
+  if (timed.length && !state.signal) {
+    log(`timing tests, alone: ${timed.map((file) => path.relative(root, file)).join(', ')}`);
+    code = Math.max(code, await runTests(timed, ['--test-concurrency=1', ...nodeOptions], env));
+  }
+  return code;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -16,6 +16,7 @@ import { homePage } from './home.js';
 import { MLFLOW_PREFIXES, MLFLOW_RPC_ROUTES, mlflowApi } from './mlflow/index.js';
 import { imageryRoutes } from './tiles/imagery-routes.js';
 import { predictionTileRoutes } from './tiles/prediction-routes.js';
+import { DEFAULT_WEB_ROOT, isUiNavigation, loadWebUi, registerWebUi, sendUiPage } from './web-ui.js';
 
 export interface AppOptions {
   tracking: Tracking;
@@ -27,6 +28,11 @@ export interface AppOptions {
   predict?: PredictService;
   /** Shown on the home page: where metadata lives. */
   storeDescription?: string;
+  /**
+   * The built web UI served at `/` (default: `web/dist` of this package); null serves the plain home
+   * page instead, as does a folder without a build.
+   */
+  webRoot?: string | null;
 }
 
 /** The package version, read once (same relative path from src/ and dist/). */
@@ -43,12 +49,15 @@ function knownPathPatterns(): RegExp[] {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
   const known = knownPathPatterns();
+  const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
+  const ui = webRoot === null ? null : loadWebUi(webRoot);
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorResponse(error, (e) => request.log.error(e));
     return reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (ui && isUiNavigation(request)) return sendUiPage(reply, ui);
     const path = request.url.split('?')[0];
     if (known.some((pattern) => pattern.test(path))) {
       return reply.code(405).send({ error_code: 'BAD_REQUEST', message: `Method ${request.method} is not allowed for ${path}.` });
@@ -73,6 +82,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(imageryRoutes, { imagery: options.imagery ?? new ImageryRegistry() });
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(VERSION));
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await homePage(options.tracking, options.storeDescription)));
+  if (ui) await registerWebUi(app, ui);
+  else {
+    const note = webRoot === null ? undefined : 'The web UI is not built here: run <code>npm run build:web</code> and restart.';
+    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await homePage(options.tracking, options.storeDescription, note)));
+  }
   return app;
 }

@@ -1,14 +1,15 @@
 /**
  * The home page of `tileflow up`: what this server holds (experiments, run counts, registered models)
- * and how to point MLflow clients at it. The full web UI is a separate app under `web/`.
+ * and how to point MLflow clients at it. `tileflow up` serves the web UI (`web/`) at `/` instead
+ * whenever it is built; this page stands in where it is not.
  */
 import type { Tracking } from '../track/service.js';
 
 const escape = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Renders the home page as HTML. */
-export async function homePage(tracking: Tracking, storeDescription = 'embedded store'): Promise<string> {
+/** Renders the home page as HTML; `note` is trusted HTML shown under the title. */
+export async function homePage(tracking: Tracking, storeDescription = 'embedded store', note?: string): Promise<string> {
   const [experiments, counts, models] = await Promise.all([
     tracking.runs.searchExperiments({ maxResults: 100, orderBy: ['last_update_time DESC'] }),
     tracking.runs.countRunsByExperiment(),
@@ -28,7 +29,7 @@ export async function homePage(tracking: Tracking, storeDescription = 'embedded 
 <html lang="en"><head><meta charset="utf-8"><title>tileflow</title>
 <style>body{font:15px system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1d2a33}table{border-collapse:collapse;width:100%;margin-bottom:2rem}
 td,th{border-bottom:1px solid #d7dde2;padding:.35rem .5rem;text-align:left}th{background:#f1f4f6}code{background:#f1f4f6;padding:.1rem .3rem}</style></head>
-<body><h1>tileflow</h1>
+<body><h1>tileflow</h1>${note ? `<p><strong>${note}</strong></p>` : ''}
 <p>Tracking server and model registry, MLflow-compatible, on the ${escape(storeDescription)}.
 Point MLflow clients here: <code>export MLFLOW_TRACKING_URI=http://&lt;this host&gt;:&lt;port&gt;</code>.</p>
 <h2>Experiments</h2>

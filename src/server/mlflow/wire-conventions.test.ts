@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openTrackingApp, type TrackingApp } from '../../../test/support/tracking-app.js';
+import { buildApp } from '../app.js';
 import { MLFLOW_RPC_ROUTES } from './index.js';
 
 describe('MLflow wire conventions', () => {
@@ -76,12 +77,17 @@ describe('MLflow wire conventions', () => {
     }
   });
 
-  test('the home page and health check answer', async () => {
+  test('the home page (where the web UI is not served) and health check answer', async () => {
     await t.call('POST', 'experiments/create', { name: 'shown <on> home' });
-    const home = await t.app.inject({ method: 'GET', url: '/' });
-    assert.equal(home.statusCode, 200);
-    assert.match(home.body, /<h1>tileflow<\/h1>/);
-    assert.match(home.body, /shown &lt;on&gt; home/, 'names are escaped');
+    const plain = await buildApp({ tracking: t.tracking, webRoot: null });
+    try {
+      const home = await plain.inject({ method: 'GET', url: '/' });
+      assert.equal(home.statusCode, 200);
+      assert.match(home.body, /<h1>tileflow<\/h1>/);
+      assert.match(home.body, /shown &lt;on&gt; home/, 'names are escaped');
+    } finally {
+      await plain.close();
+    }
     assert.equal((await t.app.inject({ method: 'GET', url: '/health' })).body, 'OK');
   });
 });
