@@ -320,7 +320,10 @@ describe('tileflow up', () => {
       assert.equal(await health.text(), 'OK');
       const page = await fetch(`${match[1]}/`);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-      assert.match(await page.text(), /<html[\s\S]*Default/);
+      // The web UI's page where it is built (setup builds it), the plain home page listing experiments where not.
+      assert.match(await page.text(), /<div id="root">|<html[\s\S]*Default/);
+      const experiments = await (await fetch(`${match[1]}/api/2.0/mlflow/experiments/search?max_results=10`)).json();
+      assert.ok(experiments.experiments.some((e: { name: string }) => e.name === 'Default'), 'the store behind the server holds the Default experiment');
       assert.ok(fs.existsSync(path.join(home, 'tileflow.db')), 'the store lives under --home');
       // --imagery serves a real COG as map tiles: TileJSON, then the PNG tile at its centre.
       const tilejson = await (await fetch(`${match[1]}/tiles/imagery/tci/tilejson.json`)).json();
