@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { openTracking, type Tracking } from '../../src/track/service.js';
 import { tempDir } from '../support/databases.js';
-import { ConsoleWatch, launchChromium, screenshot } from './support/browser.js';
+import { openLaptopPage, screenshot, type ConsoleWatch } from './support/browser.js';
 import { startUiServer, type UiServer } from './support/ui-server.js';
 
 const RUNS = 10_000;
@@ -141,9 +141,7 @@ describe(`runs page with ${RUNS.toLocaleString('en')} runs (headless Chromium)`,
       await tracking.close();
     }
     server = await startUiServer(store);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-    watch = new ConsoleWatch(page);
+    ({ browser, page, watch } = await openLaptopPage());
   });
   after(async () => {
     await browser?.close();

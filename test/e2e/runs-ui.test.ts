@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import type { Run } from '../../src/track/entities.js';
-import { ConsoleWatch, launchChromium, screenshot } from './support/browser.js';
+import { openLaptopPage, screenshot, type ConsoleWatch } from './support/browser.js';
 import { startUiServer, type UiServer } from './support/ui-server.js';
 
 interface RunSpec {
@@ -85,9 +85,7 @@ describe('web UI: experiments and runs (headless Chromium)', () => {
   before(async () => {
     server = await startUiServer();
     ({ experimentId, runs } = await seed(server));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-    watch = new ConsoleWatch(page);
+    ({ browser, page, watch } = await openLaptopPage());
   });
   after(async () => {
     await browser?.close();

@@ -24,6 +24,13 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
+/** Starts headless Chromium with one page at a laptop's viewport (1366 x 800), its console watched. */
+export async function openLaptopPage(): Promise<{ browser: Browser; page: Page; watch: ConsoleWatch }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+  return { browser, page, watch: new ConsoleWatch(page) };
+}
+
 /** Console errors and page errors of one page, with the few a test step expects set aside. */
 export class ConsoleWatch {
   readonly errors: string[] = [];
