@@ -79,7 +79,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(predictRoutes, { predict: options.predict });
     await app.register(predictionTileRoutes, { predict: options.predict.store });
   }
-  await app.register(imageryRoutes, { imagery: options.imagery ?? new ImageryRegistry() });
+  // A project's imagery is served as map tiles by its id too, beside the registered sources.
+  const projectImagery = options.predict?.store;
+  const imagery = options.imagery ?? new ImageryRegistry();
+  // A registry made here is the app's own: it closes with the app.
+  if (!options.imagery) app.addHook('onClose', () => imagery.close());
+  await app.register(imageryRoutes, {
+    imagery,
+    lookup: projectImagery && (async (id) => projectImagery.findImagery(id)),
+  });
   app.get('/health', async (_request, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain').send(VERSION));
   if (ui) await registerWebUi(app, ui);

@@ -10,8 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the build writes the UI (the same relative path from src/server and dist/server). */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+/**
+ * The built UI to serve: $TILEFLOW_WEB_ROOT (a UI built elsewhere, e.g. `vite build web --outDir …`),
+ * else where `npm run build:web` writes it (the same relative path from src/server and dist/server).
+ */
+export const DEFAULT_WEB_ROOT = process.env.TILEFLOW_WEB_ROOT || fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** Paths the server itself answers: a request under them never gets the UI's page. */
 const SERVER_PATHS = ['/api', '/ajax-api', '/get-artifact', '/tiles', '/docs', '/health', '/version'];

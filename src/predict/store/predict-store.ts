@@ -340,6 +340,16 @@ export class PredictStore {
     return { id: row.imagery_id, projectId: row.project_id, name: row.name, uri: row.uri, options: parseJson(row.options), created: Number(row.created) };
   }
 
+  /** Imagery by id, or undefined when there is none (for lookups that must not throw). */
+  async findImagery(id: string): Promise<Imagery | undefined> {
+    try {
+      return await this.getImagery(id);
+    } catch (error) {
+      if (error instanceof TileflowError && error.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw error;
+    }
+  }
+
   /** A project's imagery sources. */
   async listImagery(projectId: string): Promise<Imagery[]> {
     const rows = await this.db.selectFrom('predict_imagery').select('imagery_id').where('project_id', '=', projectId).orderBy('created').execute();

@@ -92,6 +92,11 @@ test('an uploaded PyTorch ONNX segmenter predicts over a polygon AOI from a COG;
 
   const imagery = await json('POST', `/api/projects/${pid}/imagery`, { name: 'sentinel-2 TCI', uri: TCI });
   assert.equal(imagery.status, 201, JSON.stringify(imagery.body));
+  // The project's imagery is served as map tiles under its id (the prediction map shows it).
+  const imageryTiles = await json('GET', `/tiles/imagery/${imagery.body.id}/tilejson.json`);
+  assert.equal(imageryTiles.status, 200, JSON.stringify(imageryTiles.body));
+  const [west, southEdge, east, northEdge] = imageryTiles.body.bounds;
+  assert.ok(west < 23.3 && east > 24 && southEdge < 31.7 && northEdge > 32.3, `the TCI scene covers the coast AOI: ${imageryTiles.body.bounds}`);
   const aoi = await json('POST', `/api/projects/${pid}/aois`, { name: 'coast', geometry: COAST });
   assert.equal(aoi.status, 201, JSON.stringify(aoi.body));
 

@@ -157,3 +157,47 @@ describe('imagery registry', () => {
     }
   });
 });
+
+describe('imagery found by a lookup (a project imagery id)', () => {
+  test('is opened on first use, served by its id, and no longer once the lookup stops finding it', async () => {
+    const imagery = new ImageryRegistry();
+    const known = new Map<string, { uri: string }>([['project-imagery-1', { uri: TCI }]]);
+    const looked: string[] = [];
+    const app = Fastify();
+    app.setErrorHandler((error, request, reply) => {
+      const { status, body } = errorResponse(error, (e) => request.log.error(e));
+      return reply.code(status).type('application/json').send(body);
+    });
+    await app.register(imageryRoutes, {
+      imagery,
+      lookup: async (id) => {
+        looked.push(id);
+        return known.get(id);
+      },
+    });
+    try {
+      // Two first requests at once: one opens it, the other gets the same source.
+      const [tilejson, tile] = await Promise.all([
+        app.inject({ method: 'GET', url: '/tiles/imagery/project-imagery-1/tilejson.json' }),
+        app.inject({ method: 'GET', url: '/tiles/imagery/project-imagery-1/10/579/415.png' }),
+      ]);
+      assert.equal(tilejson.statusCode, 200, tilejson.body);
+      assert.match(JSON.parse(tilejson.body).tiles[0], /\/tiles\/imagery\/project-imagery-1\/\{z\}\/\{x\}\/\{y\}\.png$/);
+      assert.equal(tile.statusCode, 200, tile.body);
+      assert.deepEqual(tile.rawPayload.subarray(0, 8), PNG_SIGNATURE);
+      assert.deepEqual(imagery.ids(), ['project-imagery-1'], 'opened once');
+
+      const unknown = await app.inject({ method: 'GET', url: '/tiles/imagery/nobody/tilejson.json' });
+      assert.equal(unknown.statusCode, 404);
+
+      known.delete('project-imagery-1');
+      const removed = await app.inject({ method: 'GET', url: '/tiles/imagery/project-imagery-1/10/579/415.png' });
+      assert.equal(removed.statusCode, 404, 'removed imagery is not served any more');
+      assert.deepEqual(imagery.ids(), [], 'and its reader is closed');
+      assert.ok(looked.includes('nobody'));
+    } finally {
+      await app.close();
+      await imagery.close();
+    }
+  });
+});

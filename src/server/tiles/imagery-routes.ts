@@ -7,6 +7,9 @@
  * | `GET /tiles/imagery/{source}/{z}/{x}/{y}.png` (`@2x.png`: 512 px) | 8-bit PNG, RGB or grey, alpha from the mask |
  * | `GET /tiles/imagery/{source}/{z}/{x}/{y}.npy` | raw bands as NumPy `.npy`, shape (bands + 1, h, w), mask last (0/255), as rio-tiler |
  *
+ * A source is a registered one (`tileflow up --imagery id=uri`) or, when the app has the prediction
+ * service, a project's imagery by its id.
+ *
  * Query: `bands=1,2,3`, `rescale=min,max`, `resampling=nearest|bilinear|…` override the source's settings.
  * A tile outside the imagery is a fully transparent PNG (200), not a 404: maps then draw nothing without
  * logging errors, and an XYZ service's missing tile reads the same way. Bad z/x/y is 400, an unknown
@@ -17,13 +20,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidParameter } from '../../core/errors.js';
 import { checkTile } from '../../geo/tiles.js';
 import { resamplingOf } from '../../data/raster/gdal-env.js';
-import type { ImageryRegistry } from '../../data/raster/imagery-registry.js';
+import type { ImagerySource, ImagerySourceOptions, ImageryRegistry } from '../../data/raster/imagery-registry.js';
+import { TileflowError } from '../../core/errors.js';
 import { blockToNpy } from '../../data/raster/npy.js';
 import { encodePng, normalizeRescale } from '../../data/raster/render.js';
+
+/** Imagery the server knows by id besides its registered sources (a project's imagery). */
+export type ImageryLookup = (id: string) => Promise<{ uri: string; options?: ImagerySourceOptions } | undefined>;
 
 /** What the plugin needs. */
 export interface ImageryRoutesOptions {
   imagery: ImageryRegistry;
+  /**
+   * Finds an id the registry does not hold; what it finds is opened once and served from then on, for
+   * as long as the lookup still finds it (a project's imagery removed later stops being served).
+   */
+  lookup?: ImageryLookup;
 }
 
 const SourceParams = Type.Object({ source: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }) });
@@ -72,15 +84,47 @@ function sourceBase(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}${path}`;
 }
 
+/** Whether an error is one of tileflow's with `code`. */
+function hasCode(error: unknown, code: TileflowError['code']): boolean {
+  return error instanceof TileflowError && error.code === code;
+}
+
+/**
+ * The source served as `id`: a registered one, else one the lookup finds, opened on first use. Ids
+ * the lookup opened are checked against it on every request, so removed imagery stops being served.
+ */
+function sourceResolver(imagery: ImageryRegistry, lookup: ImageryLookup | undefined): (id: string) => Promise<ImagerySource> {
+  const looked = new Set<string>();
+  return async (id) => {
+    if (!lookup || (!looked.has(id) && imagery.ids().includes(id))) return imagery.get(id);
+    const found = await lookup(id);
+    if (!found) {
+      if (looked.delete(id)) await imagery.unregister(id).catch(() => {});
+      return imagery.get(id);
+    }
+    if (looked.has(id)) return imagery.get(id);
+    try {
+      const source = await imagery.registerImagerySource(id, found.uri, found.options);
+      looked.add(id);
+      return source;
+    } catch (error) {
+      // Two first requests raced: the other one opened it.
+      if (hasCode(error, 'RESOURCE_ALREADY_EXISTS')) return imagery.get(id);
+      throw error;
+    }
+  };
+}
+
 /** Mounts the imagery tile routes (a Fastify plugin). */
 export async function imageryRoutes(app: FastifyInstance, options: ImageryRoutesOptions): Promise<void> {
   const { imagery } = options;
+  const sourceOf = sourceResolver(imagery, options.lookup);
 
   app.get<{ Params: Static<typeof SourceParams>; Querystring: Static<typeof TileQuery> }>(
     '/tiles/imagery/:source/tilejson.json',
     { schema: { params: SourceParams, querystring: TileQuery, response: { 200: TileJson } } },
     async (request) => {
-      const source = imagery.get(request.params.source);
+      const source = await sourceOf(request.params.source);
       const { bounds, minzoom, maxzoom } = source.info;
       const query = new URLSearchParams(request.query as Record<string, string>).toString();
       return {
@@ -101,7 +145,7 @@ export async function imageryRoutes(app: FastifyInstance, options: ImageryRoutes
     '/tiles/imagery/:source/:z/:x/:tile',
     { schema: { params: TileParams, querystring: TileQuery } },
     async (request, reply) => {
-      const source = imagery.get(request.params.source);
+      const source = await sourceOf(request.params.source);
       const [, y, retina, format] = /^(\d+)(@2x)?\.(png|npy)$/.exec(request.params.tile) as RegExpExecArray;
       const tile = { z: Number(request.params.z), x: Number(request.params.x), y: Number(y) };
       checkTile(tile);
