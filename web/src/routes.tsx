@@ -1,8 +1,7 @@
 /**
- * The route table: every page and its address. The model registry (`/models/…`) and projects with
- * their prediction maps (`/projects/…`) join here. Pages with charts (uPlot) load on first use
- * (`lazy`), so the experiment list and the runs table, where users land, start from a smaller
- * bundle; MapLibre's pages should do the same.
+ * The route table: every page and its address. Pages with charts (uPlot) or maps (MapLibre) load on
+ * first use (`lazy`), so the experiment list and the runs table, where users land, start from a
+ * smaller bundle.
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
@@ -11,6 +10,7 @@ import { runsLoader } from './runs/runs-loader';
 import { RunsPage } from './runs/runs-page';
 import { Layout } from './ui/layout';
 import { NotFound, RouteError } from './ui/route-error';
+import { Loading } from './ui/status';
 
 const runPage = async () => ({ Component: (await import('./run/run-page')).RunPage });
 
@@ -19,6 +19,8 @@ export function routes(client: QueryClient): RouteObject[] {
   return [
     {
       element: <Layout />,
+      // A first visit straight to a lazy page (a shared link) waits for its code: show that it loads.
+      hydrateFallbackElement: <Loading />,
       children: [
         {
           // Errors render inside the layout, so the top bar stays usable.
@@ -30,6 +32,14 @@ export function routes(client: QueryClient): RouteObject[] {
             { path: 'experiments/:experimentId/runs/:runId', lazy: runPage },
             { path: 'runs/:runId', lazy: runPage },
             { path: 'compare', lazy: async () => ({ Component: (await import('./compare/compare-page')).ComparePage }) },
+            // The model registry.
+            { path: 'models', lazy: async () => ({ Component: (await import('./registry/models-page')).ModelsPage }) },
+            { path: 'models/:name', lazy: async () => ({ Component: (await import('./registry/model-page')).ModelPage }) },
+            { path: 'models/:name/versions/:version', lazy: async () => ({ Component: (await import('./registry/version-page')).VersionPage }) },
+            // Projects and their prediction maps.
+            { path: 'projects', lazy: async () => ({ Component: (await import('./projects/projects-page')).ProjectsPage }) },
+            { path: 'projects/:projectId', lazy: async () => ({ Component: (await import('./projects/project-page')).ProjectPage }) },
+            { path: 'projects/:projectId/predictions/:predictionId', lazy: async () => ({ Component: (await import('./prediction/prediction-page')).PredictionPage }) },
             { path: '*', element: <NotFound /> },
           ],
         },

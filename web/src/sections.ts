@@ -1,10 +1,11 @@
-/**
- * The top-level sections in the top bar. The model registry and projects (prediction maps) join
- * this list when their pages land.
- */
+/** The top-level sections in the top bar. */
 export interface Section {
   path: string;
   label: string;
 }
 
-export const SECTIONS: readonly Section[] = [{ path: '/experiments', label: 'Experiments' }];
+export const SECTIONS: readonly Section[] = [
+  { path: '/experiments', label: 'Experiments' },
+  { path: '/models', label: 'Models' },
+  { path: '/projects', label: 'Projects' },
+];
