@@ -206,6 +206,11 @@ test('bad input is a clear 4xx and changes nothing', async () => {
   assert.equal(malformed.status, 400);
   assert.match(malformed.body.message, /GeoJSON/);
   assert.equal((await json('POST', `/api/projects/${pid}/aois`, { name: 'm', bbox: [10, 10, 5, 12] })).status, 400);
+  const brokenFile = await app.inject({ method: 'POST', url: `/api/projects/${pid}/aois`, ...multipart([{ name: 'file', value: '{"type": "Feature', filename: 'my-area.geojson' }]) });
+  assert.equal(brokenFile.statusCode, 400, brokenFile.body);
+  const brokenMessage = JSON.parse(brokenFile.body).message as string;
+  assert.match(brokenMessage, /my-area\.geojson/, 'the message names the uploaded file');
+  assert.doesNotMatch(brokenMessage, /tileflow-aoi-|\/tmp\//, "and not the server's staging path");
 
   await predict.addModel(pid, 'water-segmenter', '1');
   const imagery = (await json('POST', `/api/projects/${pid}/imagery`, { name: 'tci', uri: TCI })).body;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type {} from '@fastify/multipart';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidParameter } from '../../core/errors.js';
+import { invalidParameter, TileflowError } from '../../core/errors.js';
 import { readAoiFile } from '../../predict/aoi.js';
 import { EXPORT_FORMATS, exportPredictions, type ExportFilter, type ExportFormat } from '../../predict/export/formats.js';
 import { mlmFromForm, type ModelForm } from '../../predict/model.js';
@@ -245,7 +245,14 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRoutes
       try {
         const target = path.join(dir, `aoi${ext}`);
         fs.writeFileSync(target, file.bytes);
-        const parsed = await readAoiFile(target);
+        let parsed: Awaited<ReturnType<typeof readAoiFile>>;
+        try {
+          parsed = await readAoiFile(target);
+        } catch (error) {
+          // The message names the file the client sent, not where the server staged it.
+          if (error instanceof TileflowError) throw new TileflowError(error.code, error.message.split(target).join(path.basename(file.name)));
+          throw error;
+        }
         return reply.code(201).send(await predict.addAoi(projectId, fields.name || path.basename(file.name, ext), parsed));
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
