@@ -2,14 +2,27 @@
  * View state kept in the URL's query string, so every view can be shared by its address. A change
  * replaces the history entry (typing in a search box should not fill the back button).
  */
-import { useCallback } from 'react';
-import { useSearchParams } from 'react-router';
+import { useCallback, useRef } from 'react';
+import { useLocation, useSearchParams } from 'react-router';
 
-/** One query-string parameter as state; `null` removes it. */
-export function useUrlParam(name: string): [string | null, (value: string | null) => void] {
+/** Sets (or, with `null`, removes) one query-string parameter of the page's address. */
+export type SetUrlParam = (name: string, value: string | null) => void;
+
+/**
+ * The query string as state, with a setter for one parameter at a time. A change that arrives once the
+ * user has left for another page (a map's last `moveend`, an answer still on its way) is dropped:
+ * React Router resolves it against the page that asked, so it would bring the user back.
+ */
+export function useUrlParams(): [URLSearchParams, SetUrlParam] {
   const [params, setParams] = useSearchParams();
-  const set = useCallback(
-    (value: string | null) =>
+  const { pathname } = useLocation();
+  const page = useRef(pathname);
+  page.current = pathname;
+  const set = useCallback<SetUrlParam>(
+    (name, value) => {
+      // The router moves the address before React renders the next page, so a page still mounted
+      // can tell that it is no longer the one in the address.
+      if (window.location.pathname !== page.current) return;
       setParams(
         (previous) => {
           const next = new URLSearchParams(previous);
@@ -18,8 +31,16 @@ export function useUrlParam(name: string): [string | null, (value: string | null
           return next;
         },
         { replace: true },
-      ),
-    [name, setParams],
+      );
+    },
+    [setParams],
   );
+  return [params, set];
+}
+
+/** One query-string parameter as state; `null` removes it. */
+export function useUrlParam(name: string): [string | null, (value: string | null) => void] {
+  const [params, setParam] = useUrlParams();
+  const set = useCallback((value: string | null) => setParam(name, value), [name, setParam]);
   return [params.get(name), set];
 }

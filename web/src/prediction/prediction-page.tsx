@@ -6,9 +6,10 @@
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { cancelPrediction, getPrediction, getProject, type Prediction } from '../api/predict';
 import { formatTime } from '../lib/format';
+import { useUrlParams } from '../lib/url-state';
 import { ErrorMessage, Loading } from '../ui/status';
 import { ExportDialog } from './export-dialog';
 import { LayerControls } from './layer-controls';
@@ -61,7 +62,7 @@ function PredictionStatus({ prediction }: { prediction: Prediction }) {
 
 export function PredictionPage() {
   const { projectId = '', predictionId = '' } = useParams();
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlParams();
   const [tilesInView, setTilesInView] = useState<number | null>(null);
   const [focus, setFocus] = useState<{ quadkey: string } | null>(null);
   const [exporting, setExporting] = useState(false);
@@ -82,19 +83,6 @@ export function PredictionPage() {
   const opacity = fraction(params.get('opacity'), 0.6);
   const selected = params.get('tile');
 
-  const setParam = useCallback(
-    (name: string, value: string | null) =>
-      setParams(
-        (previous) => {
-          const next = new URLSearchParams(previous);
-          if (value === null) next.delete(name);
-          else next.set(name, value);
-          return next;
-        },
-        { replace: true },
-      ),
-    [setParams],
-  );
   const select = useCallback(
     (quadkey: string | null, fly: boolean) => {
       setParam('tile', quadkey);
