@@ -42,6 +42,7 @@ describe('imagery tile routes', () => {
     const response = await app.inject({ method: 'GET', url });
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(response.headers['content-type'], 'image/png');
+    assert.equal(response.headers['cache-control'], 'public, max-age=3600', 'a map reopened within the hour reuses its imagery tiles');
     assert.deepEqual(response.rawPayload.subarray(0, 8), PNG_SIGNATURE);
     const file = path.join(dir, `${url.replace(/[^a-z0-9]+/gi, '_')}.png`);
     fs.writeFileSync(file, response.rawPayload);

@@ -115,6 +115,9 @@ function sourceResolver(imagery: ImageryRegistry, lookup: ImageryLookup | undefi
   };
 }
 
+/** How long browsers keep an imagery tile. */
+const IMAGERY_TILE_CACHE = 'public, max-age=3600';
+
 /** Mounts the imagery tile routes (a Fastify plugin). */
 export async function imageryRoutes(app: FastifyInstance, options: ImageryRoutesOptions): Promise<void> {
   const { imagery } = options;
@@ -158,6 +161,10 @@ export async function imageryRoutes(app: FastifyInstance, options: ImageryRoutes
         if (!reply.raw.writableFinished) controller.abort();
       });
       const block = await source.provider.tile(tile.z, tile.x, tile.y, { size, bands, resampling: resamplingOf(request.query.resampling, 'nearest'), signal: controller.signal });
+      // A project's imagery id names one URI for good (a --imagery source, until a restart), so tiles
+      // keep for TiTiler's usual hour: a map reopened or a shared link in the same browser redraws
+      // without reading the raster again.
+      reply.header('Cache-Control', IMAGERY_TILE_CACHE);
       if (format === 'npy') {
         return reply.type('application/x-npy').header('Content-Disposition', `attachment; filename="${tile.z}-${tile.x}-${tile.y}.npy"`).send(blockToNpy(block));
       }
