@@ -21,13 +21,14 @@ const SIDE = 100;
 const TILES = SIDE * SIDE;
 const ZOOM = 15;
 /**
- * Bounds that catch a regression (the figures themselves go to BENCHMARKS.md): the first view waits
- * for the imagery's tiles (GDAL reads of the COG) as well as the results', and every frame is drawn by
- * SwiftShader, WebGL on the CPU, since CI has no GPU.
+ * Bounds that catch a regression (the figures themselves go to BENCHMARKS.md), about twice the worst
+ * seen on the 2-core machine: the first view waits for the imagery's tiles (GDAL reads of the COG) as
+ * well as the results', every frame is drawn by SwiftShader, WebGL on the CPU, since CI has no GPU,
+ * and on a shared 2-core VM the same step varies by a factor of two from run to run.
  */
-const FIRST_VIEW_LIMIT_MS = 6000;
-const STEP_LIMIT_MS = 2000;
-const REVIEW_LIMIT_MS = 600;
+const FIRST_VIEW_LIMIT_MS = 10_000;
+const STEP_LIMIT_MS = 4000;
+const REVIEW_LIMIT_MS = 2000;
 const OUT = path.resolve(import.meta.dirname, 'out');
 const TCI = path.resolve(import.meta.dirname, '../../../shared/fixtures/cog/titiler/TCI.tif');
 
@@ -158,7 +159,9 @@ describe(`prediction map with ${TILES.toLocaleString('en')} tiles (headless Chro
     const reviews: number[] = [];
     const states: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const previous = await page.getByTestId('selected-tile').getAttribute('data-quadkey').catch(() => null);
+      // No tile is selected at first: ask without waiting for one.
+      const selected = page.getByTestId('selected-tile');
+      const previous = (await selected.count()) > 0 ? await selected.getAttribute('data-quadkey') : null;
       const started = performance.now();
       await page.keyboard.press('n');
       await page.locator(`[data-testid="selected-tile"]${previous ? `:not([data-quadkey="${previous}"])` : ''}[data-review="unknown"]`).waitFor();
