@@ -1,8 +1,9 @@
-// The prediction map end to end: a PyTorch ONNX water segmenter (test/fixtures/predict) is uploaded to
-// a real `tileflow up`, predicts over a polygon on the Libyan coast from a real Sentinel-2 COG, and the
-// map in headless Chromium (MapLibre GL on SwiftShader's WebGL) shows the imagery and the results;
-// tiles are reviewed by clicking and by the "review next" queue with keyboard shortcuts, the colour
-// changes at once, the view is shared by URL, and the results are exported through the dialog. Any
+// The prediction map end to end: a PyTorch ONNX water segmenter and box detector (test/fixtures/predict)
+// are uploaded to a real `tileflow up`, predict over a polygon on the Libyan coast from a real
+// Sentinel-2 COG, and the map in headless Chromium (MapLibre GL on SwiftShader's WebGL) shows the
+// imagery and the results; tiles and detected boxes are reviewed by clicking and by the "review next"
+// queue with keyboard shortcuts, the colour changes at once, the view is shared by URL, and the
+// results are exported through the dialog. Any
 // console error fails the test; screenshots go to test/e2e/out/screenshots/.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,8 +26,11 @@ const COAST = {
 
 interface Seeded {
   projectId: string;
+  /** The water segmentation. */
   predictionId: string;
   tilesDone: number;
+  /** The box detection over the same AOI. */
+  detectionId: string;
 }
 
 async function api<T>(server: UiServer, method: string, url: string, body?: unknown): Promise<T> {
@@ -40,32 +44,39 @@ async function api<T>(server: UiServer, method: string, url: string, body?: unkn
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Project, model upload, imagery, AOI and a finished prediction, all over the REST API. */
-async function seed(server: UiServer): Promise<Seeded> {
-  const project = await api<{ id: string }>(server, 'POST', '/api/projects', { name: 'coast-review', description: 'water along the Libyan coast' });
+/** Uploads a fixture model (ONNX and MLM item) to the project. */
+async function uploadModel(server: UiServer, projectId: string, name: string): Promise<void> {
   const form = new FormData();
-  form.append('name', 'water-segmenter');
-  form.append('mlm', new Blob([fs.readFileSync(path.join(FIXTURES, 'water-segmenter.mlm.json'))]), 'mlm.json');
-  form.append('model', new Blob([fs.readFileSync(path.join(FIXTURES, 'water-segmenter.onnx'))]), 'water-segmenter.onnx');
-  const upload = await fetch(`${server.url}/api/projects/${project.id}/models/upload`, { method: 'POST', body: form });
+  form.append('name', name);
+  form.append('mlm', new Blob([fs.readFileSync(path.join(FIXTURES, `${name}.mlm.json`))]), 'mlm.json');
+  form.append('model', new Blob([fs.readFileSync(path.join(FIXTURES, `${name}.onnx`))]), `${name}.onnx`);
+  const upload = await fetch(`${server.url}/api/projects/${projectId}/models/upload`, { method: 'POST', body: form });
   assert.equal(upload.status, 201, await upload.text());
-  const imagery = await api<{ id: string }>(server, 'POST', `/api/projects/${project.id}/imagery`, { name: 'Sentinel-2 TCI', uri: TCI });
-  const aoi = await api<{ id: string }>(server, 'POST', `/api/projects/${project.id}/aois`, { name: 'coast', geometry: COAST });
-  const started = await api<{ id: string }>(server, 'POST', `/api/projects/${project.id}/predictions`, {
-    model: 'water-segmenter',
-    version: '1',
-    imageryId: imagery.id,
-    aoiId: aoi.id,
-    overlap: 16,
-  });
+}
+
+/** Runs a prediction to its end; returns its id and the tiles done. */
+async function predict(server: UiServer, projectId: string, model: string, imageryId: string, aoiId: string): Promise<{ id: string; tilesDone: number }> {
+  const started = await api<{ id: string }>(server, 'POST', `/api/projects/${projectId}/predictions`, { model, version: '1', imageryId, aoiId, overlap: 16 });
   const deadline = Date.now() + 120_000;
   for (;;) {
     const prediction = await api<{ status: string; tilesDone: number; tilesTotal: number; error: string | null }>(server, 'GET', `/api/predictions/${started.id}`);
-    if (prediction.status === 'succeeded') return { projectId: project.id, predictionId: started.id, tilesDone: prediction.tilesDone };
+    if (prediction.status === 'succeeded') return { id: started.id, tilesDone: prediction.tilesDone };
     assert.ok(!['failed', 'cancelled'].includes(prediction.status), `the prediction ended ${prediction.status}: ${prediction.error}`);
     assert.ok(Date.now() < deadline, `the prediction did not finish in 2 minutes: ${JSON.stringify(prediction)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Project, model uploads, imagery, AOI and two finished predictions, all over the REST API. */
+async function seed(server: UiServer): Promise<Seeded> {
+  const project = await api<{ id: string }>(server, 'POST', '/api/projects', { name: 'coast-review', description: 'water along the Libyan coast' });
+  await uploadModel(server, project.id, 'water-segmenter');
+  await uploadModel(server, project.id, 'box-detector');
+  const imagery = await api<{ id: string }>(server, 'POST', `/api/projects/${project.id}/imagery`, { name: 'Sentinel-2 TCI', uri: TCI });
+  const aoi = await api<{ id: string }>(server, 'POST', `/api/projects/${project.id}/aois`, { name: 'coast', geometry: COAST });
+  const segmentation = await predict(server, project.id, 'water-segmenter', imagery.id, aoi.id);
+  const detection = await predict(server, project.id, 'box-detector', imagery.id, aoi.id);
+  return { projectId: project.id, predictionId: segmentation.id, tilesDone: segmentation.tilesDone, detectionId: detection.id };
 }
 
 /** Waits until the map has stopped moving and loading. */
@@ -209,6 +220,57 @@ describe('web UI: the prediction map with review and export (headless Chromium)'
       'the reviewed tiles with their reviews',
     );
     await dialog.waitFor({ state: 'hidden' });
+  });
+
+  test('on a detection, a click selects the box under it; marking it invalid whitens it at once, reviews the box and not its tile, and the link reopens it', async () => {
+    const detectionUrl = `${server.url}/projects/${seeded.projectId}/predictions/${seeded.detectionId}`;
+    await page.goto(detectionUrl);
+    await page.getByTestId('prediction-status').filter({ hasText: 'succeeded' }).waitFor();
+    await mapIdle(page);
+    // "Review next" flies to a tile and centres it; each tile's box covers its middle half.
+    await page.keyboard.press('n');
+    const tile = await selectedTile(page);
+    await page.waitForURL(new RegExp(`tile=${tile.quadkey}`));
+    await mapIdle(page);
+    const mapBox = (await page.getByTestId('map').boundingBox())!;
+    await page.mouse.click(mapBox.x + mapBox.width / 2, mapBox.y + mapBox.height / 2);
+    const panel = page.getByTestId('selected-feature');
+    await panel.waitFor();
+    const featureId = (await panel.getAttribute('data-feature-id'))!;
+    await page.waitForURL(new RegExp(`feature=${featureId}`));
+    assert.match(await panel.innerText(), new RegExp(`in tile ${tile.quadkey}[\\s\\S]*(water|land) at \\d`));
+
+    const before = await centreColour(page);
+    await page.keyboard.press('x');
+    await page.locator('[data-testid="selected-feature"][data-review="invalid"]').waitFor();
+    await page.waitForTimeout(150);
+    const after = await centreColour(page);
+    const lighter = after.reduce((a, b) => a + b) - before.reduce((a, b) => a + b);
+    assert.ok(lighter > 30, `an invalid box turns white on the map (centre RGB ${before.map(Math.round)} → ${after.map(Math.round)})`);
+    await screenshot(page, 'prediction-box-invalid');
+
+    // The server has the box's review; its tile is still unreviewed.
+    type Collection = { features: { properties: { id?: number; quadkey: string; review: string } }[] };
+    await page.getByTestId('review-stats').waitFor();
+    const boxes = await api<Collection>(server, 'GET', `/api/predictions/${seeded.detectionId}/geojson?layer=features&quadkey=${tile.quadkey}`);
+    assert.equal(boxes.features.find((f) => String(f.properties.id) === featureId)?.properties.review, 'invalid');
+    const tiles = await api<Collection>(server, 'GET', `/api/predictions/${seeded.detectionId}/geojson?layer=tiles&quadkey=${tile.quadkey}`);
+    assert.deepEqual(tiles.features.map((f) => f.properties.review), ['unreviewed']);
+
+    // The link opens the same box, with the server's review.
+    const other = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    try {
+      await other.goto(page.url());
+      const shared = other.getByTestId('selected-feature');
+      await shared.filter({ hasText: 'Marked invalid' }).waitFor();
+      assert.equal(await shared.getAttribute('data-feature-id'), featureId);
+    } finally {
+      await other.close();
+    }
+    // The tile's link in the panel selects the tile itself.
+    await panel.getByRole('button', { name: tile.quadkey }).click();
+    assert.equal((await selectedTile(page)).quadkey, tile.quadkey);
+    assert.ok(!new URL(page.url()).searchParams.has('feature'));
   });
 
   test('an unknown prediction shows an error, and no console errors were logged', async () => {

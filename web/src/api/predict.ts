@@ -236,6 +236,23 @@ export async function listPredictionTiles(predictionId: string, query: { quadkey
   return (await getJson<{ tiles: PredictionTile[] }>(`/api/predictions/${enc(predictionId)}/tile-results`, query, signal)).tiles;
 }
 
+/** A detected box or polygon as the GeoJSON route gives it. */
+export interface PredictionFeature {
+  id: number;
+  quadkey: string;
+  class: number;
+  class_name: string;
+  score: number;
+  review: ReviewState;
+}
+
+/** The features (boxes, polygons) of one prediction tile, with their review state. */
+export async function listTileFeatures(predictionId: string, quadkey: string, signal?: AbortSignal): Promise<PredictionFeature[]> {
+  const collection = await getJson<{ features: { properties: PredictionFeature }[] }>(`/api/predictions/${enc(predictionId)}/geojson`, { layer: 'features', quadkey }, signal);
+  // The quadkey is a prefix: keep the tile's own features.
+  return collection.features.map((f) => f.properties).filter((f) => f.quadkey === quadkey);
+}
+
 /** The address of an export download. */
 export function exportUrl(predictionId: string, format: ExportFormat, filter: ResultFilter = {}): string {
   return withQuery(`/api/predictions/${enc(predictionId)}/export`, {

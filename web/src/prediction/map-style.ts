@@ -47,6 +47,22 @@ const OUTLINE_COLOR: ExpressionSpecification = [
 
 const OUTLINE_WIDTH: ExpressionSpecification = ['case', ['boolean', ['feature-state', 'selected'], false], 4, ['==', REVIEW, 'unreviewed'], 1, 2.5];
 
+/** A feature's outline: its class colour until reviewed, then the review colour; the selected box in ink. */
+function featureOutlineColor(classes: readonly PredictionClass[]): ExpressionSpecification {
+  return [
+    'case',
+    ['boolean', ['feature-state', 'selected'], false],
+    '#16384c',
+    ['==', REVIEW, 'valid'],
+    REVIEW_COLORS.valid,
+    ['==', REVIEW, 'invalid'],
+    '#9aa5ad',
+    classColor(classes),
+  ] as ExpressionSpecification;
+}
+
+const FEATURE_OUTLINE_WIDTH: ExpressionSpecification = ['case', ['boolean', ['feature-state', 'selected'], false], 4, ['==', REVIEW, 'unreviewed'], 1.5, 2.5];
+
 /** The result layers over the imagery, with the fill's opacity from the slider. */
 export function resultLayers(classes: readonly PredictionClass[], opacity: number, segmentation: boolean): LayerSpecification[] {
   const layers: LayerSpecification[] = [];
@@ -76,7 +92,7 @@ export function resultLayers(classes: readonly PredictionClass[], opacity: numbe
       type: 'line',
       source: RESULTS_SOURCE,
       'source-layer': 'features',
-      paint: { 'line-color': classColor(classes), 'line-width': 1.5, 'line-opacity': Math.max(opacity, 0.3) },
+      paint: { 'line-color': featureOutlineColor(classes), 'line-width': FEATURE_OUTLINE_WIDTH, 'line-opacity': Math.max(opacity, 0.3) },
     },
     { id: AOI_LINE, type: 'line', source: AOI_SOURCE, paint: { 'line-color': '#16384c', 'line-width': 2, 'line-dasharray': [2, 2] } },
   );

@@ -1,8 +1,9 @@
 /**
  * The prediction map: the project's imagery under the prediction's results (vector tiles of scored
  * tiles and features; a segmentation's class masks as PNG tiles), filtered by class and least score,
- * faded by the opacity slider. A click on a prediction tile selects it; a click on an aggregated
- * square (low zooms) zooms into it. Reviews made here recolour tiles at once through feature state.
+ * faded by the opacity slider. A click on a detected box selects the box, elsewhere on a prediction
+ * tile the tile; a click on an aggregated square (low zooms) zooms into it. Reviews made here recolour
+ * tiles and boxes at once through feature state.
  */
 import type { GeoJSONSourceSpecification, Map as MapLibreMap, MapMouseEvent, VectorTileSource } from 'maplibre-gl';
 import { useEffect, useRef, useState } from 'react';
@@ -15,10 +16,12 @@ import {
   IMAGERY_SOURCE,
   MASKS_SOURCE,
   opacityPaint,
+  FEATURE_FILL,
   RESULTS_SOURCE,
   resultLayers,
   TILE_FILL,
 } from './map-style';
+import { parseTargetKey, type Selection } from './selection';
 
 /** A TileJSON document, as far as the map reads it. */
 interface TileJson {
@@ -32,20 +35,26 @@ export interface PredictionMapProps {
   prediction: Prediction;
   filter: { class?: number; threshold?: number };
   opacity: number;
-  /** The selected tile's quadkey. */
-  selected: string | null;
+  /** The selected tile, or box in it. */
+  selected: Selection | null;
   /** A tile to fly to (e.g. "review next"); a new object flies again. */
   focus: { quadkey: string } | null;
-  /** This browser's reviews, by quadkey. */
+  /** This browser's reviews, by target key (`tile:<quadkey>`, `feature:<id>`). */
   reviews: ReadonlyMap<string, ReviewState>;
   /** Changes whenever the results should reload (more tiles done). */
   version: number;
-  onSelect: (quadkey: string) => void;
+  onSelect: (selection: Selection) => void;
   /** How many prediction tiles are drawn in the view once the map is idle. */
   onTilesInView: (count: number) => void;
 }
 
 const TILES_LAYER = { source: RESULTS_SOURCE, sourceLayer: 'tiles' };
+const FEATURES_LAYER = { source: RESULTS_SOURCE, sourceLayer: 'features' };
+
+/** Where a review target's feature state lives on the map. */
+function stateTarget(kind: 'tile' | 'feature', id: string) {
+  return kind === 'tile' ? { ...TILES_LAYER, id } : { ...FEATURES_LAYER, id: Number(id) };
+}
 
 /** The map of one prediction. */
 export function PredictionMap(props: PredictionMapProps) {
@@ -64,11 +73,21 @@ export function PredictionMap(props: PredictionMapProps) {
         ? { type: 'Feature', properties: {}, geometry: prediction.aoi } as GeoJSONSourceSpecification['data']
         : { type: 'FeatureCollection', features: [] };
     ready.addSource(AOI_SOURCE, { type: 'geojson', data: aoi });
-    ready.addSource(RESULTS_SOURCE, { type: 'vector', url: predictionTileJsonUrl(prediction.id, first.filter), promoteId: 'quadkey' });
+    // Tiles are known by quadkey, features by id (several share a tile's quadkey). A layer left out
+    // of promoteId would lose its ids in MapLibre, so both are named.
+    ready.addSource(RESULTS_SOURCE, { type: 'vector', url: predictionTileJsonUrl(prediction.id, first.filter), promoteId: { tiles: 'quadkey', features: 'id' } });
     if (segmentation) ready.addSource(MASKS_SOURCE, { type: 'raster', url: predictionRasterTileJsonUrl(prediction.id), tileSize: 256 });
     for (const layer of resultLayers(prediction.classes, first.opacity, segmentation)) ready.addLayer(layer);
 
     const onClick = (event: MapMouseEvent) => {
+      if (prediction.task === 'detection') {
+        const box = ready.queryRenderedFeatures(event.point, { layers: [FEATURE_FILL] })[0];
+        const boxQuadkey = box?.properties?.quadkey as string | undefined;
+        if (box?.id !== undefined && boxQuadkey) {
+          latest.current.onSelect({ quadkey: boxQuadkey, featureId: String(box.id) });
+          return;
+        }
+      }
       const hit = ready.queryRenderedFeatures(event.point, { layers: [TILE_FILL] })[0];
       const quadkey = hit?.properties?.quadkey as string | undefined;
       if (!quadkey) return;
@@ -77,7 +96,7 @@ export function PredictionMap(props: PredictionMapProps) {
         ready.fitBounds(tileBounds(quadkeyTile(quadkey)), { padding: 40 });
         return;
       }
-      latest.current.onSelect(quadkey);
+      latest.current.onSelect({ quadkey, featureId: null });
     };
     const onIdle = () => {
       // A square drawn at a low zoom stands for `count` prediction tiles; a map tile's edge may cut a
@@ -101,8 +120,10 @@ export function PredictionMap(props: PredictionMapProps) {
     ready.on('idle', onIdle);
     ready.on('movestart', onBusy);
     ready.on('dataloading', onBusy);
-    ready.on('mouseenter', TILE_FILL, pointer);
-    ready.on('mouseleave', TILE_FILL, plain);
+    for (const layer of [TILE_FILL, FEATURE_FILL]) {
+      ready.on('mouseenter', layer, pointer);
+      ready.on('mouseleave', layer, plain);
+    }
     setMap(ready);
 
     // The imagery goes under the results once its TileJSON answers; without it the results still show.
@@ -133,16 +154,22 @@ export function PredictionMap(props: PredictionMapProps) {
 
   useEffect(() => {
     if (!map) return;
-    for (const [quadkey, review] of reviews) map.setFeatureState({ ...TILES_LAYER, id: quadkey }, { review });
+    for (const [key, review] of reviews) {
+      const { target, targetId } = parseTargetKey(key);
+      map.setFeatureState(stateTarget(target, targetId), { review });
+    }
   }, [map, reviews]);
 
-  const previous = useRef<string | null>(null);
+  // The selected box stands out, or else the selected tile.
+  const selectedKind = selected?.featureId ? 'feature' : 'tile';
+  const selectedId = selected ? (selected.featureId ?? selected.quadkey) : null;
+  const previous = useRef<{ kind: 'tile' | 'feature'; id: string } | null>(null);
   useEffect(() => {
     if (!map) return;
-    if (previous.current) map.setFeatureState({ ...TILES_LAYER, id: previous.current }, { selected: false });
-    if (selected) map.setFeatureState({ ...TILES_LAYER, id: selected }, { selected: true });
-    previous.current = selected;
-  }, [map, selected]);
+    if (previous.current) map.setFeatureState(stateTarget(previous.current.kind, previous.current.id), { selected: false });
+    if (selectedId) map.setFeatureState(stateTarget(selectedKind, selectedId), { selected: true });
+    previous.current = selectedId ? { kind: selectedKind, id: selectedId } : null;
+  }, [map, selectedKind, selectedId]);
 
   useEffect(() => {
     if (!map || !focus) return;

@@ -1,11 +1,11 @@
 /**
  * A prediction's page (`/projects/:projectId/predictions/:predictionId`): the map of its results over
  * the imagery beside a panel with its progress, the layer controls, review and export. The view is in
- * the URL (`class`, `threshold`, `opacity`, `tile`), so a link opens the same tile with the same
- * filters.
+ * the URL (`class`, `threshold`, `opacity`, `tile`, `feature`), so a link opens the same tile or box
+ * with the same filters.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { cancelPrediction, getPrediction, getProject, type Prediction } from '../api/predict';
 import { formatTime } from '../lib/format';
@@ -15,6 +15,7 @@ import { ExportDialog } from './export-dialog';
 import { LayerControls } from './layer-controls';
 import { PredictionMap } from './prediction-map';
 import { ReviewPanel } from './review-panel';
+import { readSelection, selectionParams, type Selection } from './selection';
 import { useReview, useReviewer } from './use-review';
 import './prediction.css';
 
@@ -62,9 +63,13 @@ function PredictionStatus({ prediction }: { prediction: Prediction }) {
 
 export function PredictionPage() {
   const { projectId = '', predictionId = '' } = useParams();
-  const [params, setParam] = useUrlParams();
+  const [params, setParams] = useUrlParams();
   const [tilesInView, setTilesInView] = useState<number | null>(null);
-  const [focus, setFocus] = useState<{ quadkey: string } | null>(null);
+  // A shared link with a selected tile opens the map on it.
+  const [focus, setFocus] = useState<{ quadkey: string } | null>(() => {
+    const shared = readSelection(params.get('tile'), params.get('feature'));
+    return shared && { quadkey: shared.quadkey };
+  });
   const [exporting, setExporting] = useState(false);
   const [reviewer, setReviewer] = useReviewer();
 
@@ -81,15 +86,18 @@ export function PredictionPage() {
   const classFilter = classParam !== null && /^\d+$/.test(classParam) ? Number(classParam) : undefined;
   const threshold = fraction(params.get('threshold'), 0);
   const opacity = fraction(params.get('opacity'), 0.6);
-  const selected = params.get('tile');
+  const tileParam = params.get('tile');
+  const featureParam = params.get('feature');
+  // One object per selection, not per render: the map and the review keys depend on it.
+  const selected = useMemo(() => readSelection(tileParam, featureParam), [tileParam, featureParam]);
 
   const select = useCallback(
-    (quadkey: string | null, fly: boolean) => {
-      setParam('tile', quadkey);
+    (selection: Selection | null, fly: boolean) => {
+      setParams(selectionParams(selection));
       // The URL changes a moment later, so the map is told which tile to fly to.
-      if (fly && quadkey) setFocus({ quadkey });
+      if (fly && selection) setFocus({ quadkey: selection.quadkey });
     },
-    [setParam],
+    [setParams],
   );
   const review = useReview({ predictionId, selected, classFilter, reviewer, select });
 
@@ -118,16 +126,16 @@ export function PredictionPage() {
           {p.aoiId && project.data && <> over {project.data.aois.find((a) => a.id === p.aoiId)?.name ?? 'an AOI'}</>}
         </p>
         <PredictionStatus prediction={p} />
-        <ReviewPanel prediction={p} selected={selected} review={review} reviewer={reviewer} onReviewer={setReviewer} />
+        <ReviewPanel prediction={p} selected={selected} review={review} reviewer={reviewer} onReviewer={setReviewer} onSelect={(selection) => select(selection, false)} />
         <LayerControls
           classes={p.classes}
           classFilter={classFilter}
           threshold={threshold}
           opacity={opacity}
           tilesInView={tilesInView}
-          onClass={(index) => setParam('class', index === undefined ? null : String(index))}
-          onThreshold={(value) => setParam('threshold', value > 0 ? String(value) : null)}
-          onOpacity={(value) => setParam('opacity', String(value))}
+          onClass={(index) => setParams({ class: index === undefined ? null : String(index) })}
+          onThreshold={(value) => setParams({ threshold: value > 0 ? String(value) : null })}
+          onOpacity={(value) => setParams({ opacity: String(value) })}
         />
         <section className="panel-section">
           <button type="button" onClick={() => setExporting(true)} disabled={p.tilesDone === 0}>
@@ -143,7 +151,7 @@ export function PredictionPage() {
         focus={focus}
         reviews={review.reviews}
         version={ACTIVE.has(p.status) || p.status === 'succeeded' ? p.tilesDone : 0}
-        onSelect={(quadkey) => select(quadkey, false)}
+        onSelect={(selection) => select(selection, false)}
         onTilesInView={setTilesInView}
       />
       <ExportDialog prediction={p} open={exporting} onClose={() => setExporting(false)} classFilter={classFilter} threshold={threshold} />

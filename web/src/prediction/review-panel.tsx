@@ -1,11 +1,13 @@
 /**
- * The review panel: the selected tile (its class scores and review state), the valid / invalid
- * buttons, "review next" over the active-learning queue, the keyboard shortcuts, and how far review
- * has got (share reviewed, the precision the reviews estimate).
+ * The review panel: the selected tile (its class scores and review state) or the selected feature of
+ * a detection (its class and score), the valid / invalid buttons, "review next" over the
+ * active-learning queue, the keyboard shortcuts, and how far review has got (share reviewed, the
+ * precision the reviews estimate).
  */
 import { useQuery } from '@tanstack/react-query';
-import { getReviewStatistics, listPredictionTiles, type Prediction, type ReviewState } from '../api/predict';
+import { getReviewStatistics, listPredictionTiles, listTileFeatures, type Prediction, type ReviewState } from '../api/predict';
 import { ErrorMessage, Loading } from '../ui/status';
+import { targetKey, type Selection } from './selection';
 import type { ReviewControls } from './use-review';
 
 function percent(value: number | null): string {
@@ -53,6 +55,47 @@ function SelectedTile({ prediction, quadkey, state }: { prediction: Prediction; 
   );
 }
 
+/** The selected feature (a detected box): its class and score, read from the server. */
+function SelectedFeature({
+  prediction,
+  quadkey,
+  featureId,
+  state,
+  onTile,
+}: {
+  prediction: Prediction;
+  quadkey: string;
+  featureId: string;
+  state: ReviewState | undefined;
+  onTile: () => void;
+}) {
+  const features = useQuery({
+    queryKey: ['prediction-features', prediction.id, quadkey],
+    queryFn: ({ signal }) => listTileFeatures(prediction.id, quadkey, signal),
+  });
+  if (features.isPending) return <Loading label="Reading the feature…" />;
+  if (features.isError) return <ErrorMessage error={features.error} title="Cannot read the feature" />;
+  const found = features.data.find((f) => String(f.id) === featureId);
+  if (!found) return <p className="muted">Feature {featureId} is not part of tile {quadkey}.</p>;
+  const color = prediction.classes.find((c) => c.index === found.class)?.color;
+  // This browser's review, else the server's.
+  const shown = state ?? found.review;
+  return (
+    <div className="selected-tile" data-testid="selected-feature" data-feature-id={featureId} data-review={state ?? 'unknown'}>
+      <p>
+        Feature <span className="mono">{featureId}</span> in tile{' '}
+        <button type="button" className="link-button mono" onClick={onTile} title="Select the tile instead">
+          {quadkey}
+        </button>
+      </p>
+      <p>
+        <span className="swatch" style={{ background: color }} /> <strong>{found.class_name}</strong> at {percent(found.score)}
+      </p>
+      {shown !== 'unreviewed' && <p className={`review-mark review-${shown}`}>Marked {shown}{state ? ' here' : ''}.</p>}
+    </div>
+  );
+}
+
 /** The panel. */
 export function ReviewPanel({
   prediction,
@@ -60,12 +103,14 @@ export function ReviewPanel({
   review,
   reviewer,
   onReviewer,
+  onSelect,
 }: {
   prediction: Prediction;
-  selected: string | null;
+  selected: Selection | null;
   review: ReviewControls;
   reviewer: string;
   onReviewer: (name: string) => void;
+  onSelect: (selection: Selection) => void;
 }) {
   const stats = useQuery({
     queryKey: ['review-statistics', prediction.id],
@@ -80,10 +125,20 @@ export function ReviewPanel({
         <span>Reviewer</span>
         <input type="text" value={reviewer} placeholder="your name" aria-label="Reviewer" onChange={(event) => onReviewer(event.target.value)} />
       </label>
-      {selected ? (
-        <SelectedTile prediction={prediction} quadkey={selected} state={review.reviews.get(selected)} />
+      {selected?.featureId ? (
+        <SelectedFeature
+          prediction={prediction}
+          quadkey={selected.quadkey}
+          featureId={selected.featureId}
+          state={review.reviews.get(targetKey({ target: 'feature', targetId: selected.featureId }))}
+          onTile={() => onSelect({ quadkey: selected.quadkey, featureId: null })}
+        />
+      ) : selected ? (
+        <SelectedTile prediction={prediction} quadkey={selected.quadkey} state={review.reviews.get(targetKey({ target: 'tile', targetId: selected.quadkey }))} />
       ) : (
-        <p className="muted">Click a tile on the map, or take the most uncertain one with “Review next”.</p>
+        <p className="muted">
+          Click a tile{prediction.task === 'detection' ? ' or a box' : ''} on the map, or take the most uncertain tile with “Review next”.
+        </p>
       )}
       <div className="toolbar">
         <button type="button" className="valid" disabled={!selected || review.pending} onClick={() => review.mark(true)} title="Mark valid (V)">

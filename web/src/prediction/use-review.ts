@@ -1,11 +1,12 @@
 /**
- * Reviewing a prediction's tiles: marking the selected tile valid or invalid (shown at once, sent to
- * the server, undone if the server refuses), walking the active-learning queue (most uncertain
+ * Reviewing a prediction: marking the selected tile or feature valid or invalid (shown at once, sent
+ * to the server, undone if the server refuses), walking the active-learning queue (most uncertain
  * unreviewed tiles first) and the keyboard shortcuts for both.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { addReview, getReviewQueue, type ReviewState } from '../api/predict';
+import { selectionTarget, targetKey, type ReviewTarget, type Selection } from './selection';
 
 const REVIEWER_KEY = 'tileflow.reviewer';
 
@@ -20,9 +21,9 @@ export function useReviewer(): [string, (name: string) => void] {
 }
 
 export interface ReviewControls {
-  /** This browser's reviews by quadkey (the map colours them at once). */
+  /** This browser's reviews by target key (`tile:<quadkey>`, `feature:<id>`; the map colours them at once). */
   reviews: ReadonlyMap<string, ReviewState>;
-  /** Marks the selected tile. */
+  /** Marks the selected feature, or else the selected tile. */
   mark: (valid: boolean) => void;
   /** Selects the most uncertain tile not reviewed yet. */
   next: () => void;
@@ -35,10 +36,10 @@ export interface ReviewControls {
 /** Review of one prediction, with `select` choosing (and focusing) a tile. */
 export function useReview(options: {
   predictionId: string;
-  selected: string | null;
+  selected: Selection | null;
   classFilter: number | undefined;
   reviewer: string;
-  select: (quadkey: string | null, focus: boolean) => void;
+  select: (selection: Selection | null, focus: boolean) => void;
 }): ReviewControls {
   const { predictionId, selected, classFilter, reviewer, select } = options;
   const client = useQueryClient();
@@ -46,35 +47,37 @@ export function useReview(options: {
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
 
-  const setState = (quadkey: string, state: ReviewState | undefined) =>
+  const setState = (key: string, state: ReviewState | undefined) =>
     setReviews((previous) => {
       const next = new Map(previous);
-      if (state === undefined) next.delete(quadkey);
-      else next.set(quadkey, state);
+      if (state === undefined) next.delete(key);
+      else next.set(key, state);
       return next;
     });
 
   const mutation = useMutation({
-    mutationFn: (review: { quadkey: string; valid: boolean; before: ReviewState | undefined }) =>
-      addReview(predictionId, { target: 'tile', targetId: review.quadkey, valid: review.valid, reviewer: reviewer.trim() || 'web' }),
+    mutationFn: (review: ReviewTarget & { valid: boolean; before: ReviewState | undefined }) =>
+      addReview(predictionId, { target: review.target, targetId: review.targetId, valid: review.valid, reviewer: reviewer.trim() || 'web' }),
     onMutate: (review) => {
       setError(null);
-      setState(review.quadkey, review.valid ? 'valid' : 'invalid');
+      setState(targetKey(review), review.valid ? 'valid' : 'invalid');
     },
     onError: (failure, review) => {
-      setState(review.quadkey, review.before);
-      setError(`The review of tile ${review.quadkey} was not saved: ${(failure as Error).message}`);
+      setState(targetKey(review), review.before);
+      setError(`The review of ${review.target} ${review.targetId} was not saved: ${(failure as Error).message}`);
     },
     onSettled: () => {
       void client.invalidateQueries({ queryKey: ['review-statistics', predictionId] });
       void client.invalidateQueries({ queryKey: ['prediction-tile', predictionId] });
+      void client.invalidateQueries({ queryKey: ['prediction-features', predictionId] });
     },
   });
 
   const mark = useCallback(
     (valid: boolean) => {
       if (!selected) return;
-      mutation.mutate({ quadkey: selected, valid, before: reviews.get(selected) });
+      const target = selectionTarget(selected);
+      mutation.mutate({ ...target, valid, before: reviews.get(targetKey(target)) });
     },
     [selected, mutation, reviews],
   );
@@ -84,8 +87,8 @@ export function useReview(options: {
     getReviewQueue(predictionId, { limit: 50, class: classFilter })
       .then((tiles) => {
         // Reviews still on their way may not have left the server's queue yet.
-        const tile = tiles.find((t) => !reviews.has(t.quadkey) && t.quadkey !== selected);
-        if (tile) select(tile.quadkey, true);
+        const tile = tiles.find((t) => !reviews.has(targetKey({ target: 'tile', targetId: t.quadkey })) && t.quadkey !== selected?.quadkey);
+        if (tile) select({ quadkey: tile.quadkey, featureId: null }, true);
         else setNote('Every tile has been reviewed.');
       })
       .catch((failure: Error) => setError(`Cannot read the review queue: ${failure.message}`));
