@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { openLaptopPage, screenshot, type ConsoleWatch } from './support/browser.js';
-import { startUiServer, type UiServer } from './support/ui-server.js';
+import { api, startUiServer, type UiServer } from './support/ui-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const TCI = path.resolve(ROOT, '../shared/fixtures/cog/titiler/TCI.tif');
@@ -41,17 +41,6 @@ interface ApiPrediction {
   tilesFailed: number;
   tilesTotal: number;
   error: string | null;
-}
-
-async function api<T>(server: UiServer, method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(server.url + url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${url}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
 }
 
 /** Uploads the fixture model with its MLM item into a project, as a client would (multipart). */

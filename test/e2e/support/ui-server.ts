@@ -2,6 +2,7 @@
 // no build of the server is needed), in its own process as users run it, on a loopback port over a
 // fresh SQLite store, serving the built web UI. Its own process also keeps its work off the test's
 // event loop, which times the browser.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -83,4 +84,16 @@ export async function startUiServer(options: UiServerOptions = {}): Promise<UiSe
       dir.cleanup();
     },
   };
+}
+
+/** A JSON request to the server's API; fails the test on an error status. */
+export async function api<T>(server: UiServer, method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(server.url + url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${url}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
 }
