@@ -140,9 +140,11 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
     while (sent.length > depth) await sent.shift();
   };
 
+  // Tiles found to have no imagery are not read again in a later pass: the answer would not change.
+  const noImagery = new Set<string>();
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const todo = await store.tilesToPredict(prediction.id, maxAttempts);
+      const todo = (await store.tilesToPredict(prediction.id, maxAttempts)).filter((quadkey) => !noImagery.has(quadkey));
       if (todo.length === 0) break;
       const groups = TileReader.groupBySupertile(todo.map(tileFromQuadkey));
       let next = 0;
@@ -162,6 +164,7 @@ export async function runTiles(inputs: PipelineInputs, prediction: Prediction, o
           const { windows, failures } = await inflight.shift()!;
           launch();
           const empty = windows.filter((w) => w.validCore === 0);
+          for (const w of empty) noImagery.add(w.quadkey);
           await store.recordFailures(prediction.id, [
             ...failures,
             ...empty.map((w) => ({ quadkey: w.quadkey, error: 'no imagery: every pixel of the tile is nodata or outside the imagery' })),

@@ -110,6 +110,7 @@ test('tiles the server answers 404 or 500 for are recorded, retried and reported
     const failed = await service.store.listTiles(second.id, { status: 'failed' });
     const byId = new Map(failed.map((t) => [`${t.x}-${t.y}-${t.z}`, t]));
     assert.match(byId.get(quadkeys[0])!.error!, /no imagery/, 'a 404 is a tile without imagery');
+    assert.equal(byId.get(quadkeys[0])!.attempts, 1, 'a tile without imagery is not asked for again: the answer would not change');
     assert.match(byId.get(quadkeys[1])!.error!, /500|upstream/i, 'a 500 says what the server said');
     assert.equal(byId.get(quadkeys[1])!.attempts, 3, 'the failing tile was tried on each of the 3 passes');
   } finally {
