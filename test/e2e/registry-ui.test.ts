@@ -270,6 +270,53 @@ describe('web UI: model registry (headless Chromium)', () => {
     assert.match(await page.getByRole('alert').innerText(), /'latest' alias name \(case insensitive\) is reserved/);
   });
 
+  test('descriptions and tags edited on the model and version pages reach the registry; a refused tag shows the server message', async () => {
+    await page.goto(`${server.url}/models/${DETECTOR}/versions/1`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Edit description' }).click();
+    const edit = page.getByRole('form', { name: 'Edit description' });
+    await edit.getByLabel('Description').fill('Retired: superseded by version 2');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Retired: superseded by version 2').waitFor();
+    assert.equal((await server.client.getModelVersion(DETECTOR, 1)).description, 'Retired: superseded by version 2');
+
+    const tagForm = page.getByRole('form', { name: 'Set a tag' });
+    await tagForm.getByLabel('Tag').fill('validation');
+    await tagForm.getByLabel('Value').fill('passed');
+    await tagForm.getByRole('button', { name: 'Set tag' }).click();
+    await page.getByRole('button', { name: 'Remove tag validation' }).waitFor();
+    assert.match(await page.getByRole('table', { name: 'Tags' }).innerText(), /validation\s+passed/);
+    assert.deepEqual((await server.client.getModelVersion(DETECTOR, 1)).tags.find((t) => t.key === 'validation')?.value, 'passed');
+    await page.getByRole('button', { name: 'Remove tag validation' }).click();
+    await page.getByRole('button', { name: 'Remove tag validation' }).waitFor({ state: 'detached' });
+    assert.equal((await server.client.getModelVersion(DETECTOR, 1)).tags.find((t) => t.key === 'validation'), undefined);
+
+    await watch.expecting(/status of 400/, async () => {
+      await tagForm.getByLabel('Tag').fill('team/../owner');
+      await tagForm.getByLabel('Value').fill('ana');
+      await tagForm.getByRole('button', { name: 'Set tag' }).click();
+      await tagForm.getByRole('alert').waitFor();
+    });
+    assert.match(await tagForm.getByRole('alert').innerText(), /Could not set the tag[\s\S]*must not resolve to other names/);
+
+    // The registered model's own description and tags.
+    await page.goto(`${server.url}/models/${DETECTOR}`);
+    await page.getByRole('button', { name: 'Edit description' }).click();
+    await page.getByRole('form', { name: 'Edit description' }).getByLabel('Description').fill('Building footprints, 30 cm');
+    await page.getByRole('form', { name: 'Edit description' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Building footprints, 30 cm').waitFor();
+    const modelTags = page.getByRole('form', { name: 'Set a tag' });
+    await modelTags.getByLabel('Tag').fill('team');
+    await modelTags.getByLabel('Value').fill('mapping');
+    await modelTags.getByRole('button', { name: 'Set tag' }).click();
+    await page.getByRole('cell', { name: 'mapping', exact: true }).waitFor();
+    assert.match(await page.getByRole('table', { name: 'Tags' }).innerText(), /team\s+mapping/);
+    const model = await server.client.getRegisteredModel(DETECTOR);
+    assert.equal(model.description, 'Building footprints, 30 cm');
+    assert.equal(model.tags.find((t) => t.key === 'team')?.value, 'mapping', 'setting a tag that exists replaces its value');
+    await screenshot(page, 'registry-model-edited');
+  });
+
   test('an unknown model or version shows a not-found state', async () => {
     await watch.expecting(/status of 404/, async () => {
       await page.goto(`${server.url}/models/no-such-model`);

@@ -72,3 +72,14 @@ export async function postJson<T>(path: string, body: unknown, signal?: AbortSig
   });
   return (await response.json()) as T;
 }
+
+/** Sends a JSON body with any method (MLflow's PATCH and DELETE read theirs from the body) and reads JSON back. */
+export async function sendJson<T>(method: 'PATCH' | 'DELETE' | 'POST', path: string, body: unknown): Promise<T> {
+  const response = await send(path, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}

@@ -3,7 +3,7 @@
  * `model-versions/…` RPCs (`/api/2.0/mlflow/…`), tileflow's MLM item and ONNX download of a version
  * (`/api/models/:name/versions/:version/…`), and the wire shapes they answer.
  */
-import { getJson, postJson, send } from './http';
+import { getJson, postJson, sendJson } from './http';
 import type { WireFileInfo, WireTag } from './types';
 
 const MLFLOW = '/api/2.0/mlflow';
@@ -121,11 +121,31 @@ export async function setAlias(name: string, alias: string, version: string): Pr
 
 /** Removes an alias. MLflow reads a DELETE's parameters from its JSON body. */
 export async function deleteAlias(name: string, alias: string): Promise<void> {
-  await send(`${MLFLOW}/registered-models/alias`, {
-    method: 'DELETE',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ name, alias }),
-  });
+  await sendJson('DELETE', `${MLFLOW}/registered-models/alias`, { name, alias });
+}
+
+/** Where a description or tag edit goes: the registered model, or one of its versions. */
+export interface RegistryTarget {
+  name: string;
+  version?: string;
+}
+
+/** Replaces the description of a registered model or a version (`…/update`, PATCH). */
+export async function updateDescription(target: RegistryTarget, description: string): Promise<void> {
+  if (target.version === undefined) await sendJson('PATCH', `${MLFLOW}/registered-models/update`, { name: target.name, description });
+  else await sendJson('PATCH', `${MLFLOW}/model-versions/update`, { name: target.name, version: target.version, description });
+}
+
+/** Sets a tag of a registered model or a version. */
+export async function setRegistryTag(target: RegistryTarget, key: string, value: string): Promise<void> {
+  if (target.version === undefined) await postJson(`${MLFLOW}/registered-models/set-tag`, { name: target.name, key, value });
+  else await postJson(`${MLFLOW}/model-versions/set-tag`, { name: target.name, version: target.version, key, value });
+}
+
+/** Removes a tag of a registered model or a version. */
+export async function deleteRegistryTag(target: RegistryTarget, key: string): Promise<void> {
+  if (target.version === undefined) await sendJson('DELETE', `${MLFLOW}/registered-models/delete-tag`, { name: target.name, key });
+  else await sendJson('DELETE', `${MLFLOW}/model-versions/delete-tag`, { name: target.name, version: target.version, key });
 }
 
 // ---- tileflow's model files ---------------------------------------------------------------------

@@ -7,10 +7,11 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import type { WireModelVersion, WireRegisteredModel } from '../api/registry';
 import { formatTime } from '../lib/format';
-import { KeyValueTable } from '../ui/key-value-table';
 import { Empty, ErrorMessage, Loading } from '../ui/status';
 import { modelVersionsQuery, registeredModelQuery } from './registry-queries';
 import { AliasChip, RegistryError, SourceRunLink, StageBadge, VersionStatus, versionPath } from './registry-ui';
+import { DescriptionEditor } from './description-editor';
+import { TagEditor } from './tag-editor';
 import './registry.css';
 
 type VersionSearch = ReturnType<typeof useVersionSearch>;
@@ -64,7 +65,7 @@ function ModelView({ model, versions }: { model: WireRegisteredModel; versions: 
       <div className="overview-grid">
         <section>
           <h2>Description</h2>
-          {model.description ? <p className="registry-text">{model.description}</p> : <Empty>No description.</Empty>}
+          <DescriptionEditor target={{ name: model.name }} description={model.description} />
         </section>
         <section>
           <h2>Aliases</h2>
@@ -84,7 +85,7 @@ function ModelView({ model, versions }: { model: WireRegisteredModel; versions: 
         </section>
         <section>
           <h2>Tags</h2>
-          <KeyValueTable label="Tags" headers={['Tag', 'Value']} empty="No tags." rows={(model.tags ?? []).map((t) => ({ key: t.key, value: t.value }))} />
+          <TagEditor target={{ name: model.name }} tags={model.tags ?? []} />
         </section>
       </div>
       <h2>Versions</h2>

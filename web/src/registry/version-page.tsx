@@ -8,11 +8,12 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { deleteAlias, MODEL_STAGES, setAlias, transitionStage, type ModelStage, type WireModelVersion } from '../api/registry';
 import { formatTime } from '../lib/format';
-import { KeyValueTable } from '../ui/key-value-table';
-import { Empty, ErrorMessage, Loading } from '../ui/status';
+import { ErrorMessage, Loading } from '../ui/status';
 import { invalidateModel, modelVersionQuery, registeredModelQuery } from './registry-queries';
 import { AliasChip, modelPath, RegistryError, SourceRunLink, StageBadge, VersionStatus } from './registry-ui';
 import { VersionMlm } from './version-mlm';
+import { DescriptionEditor } from './description-editor';
+import { TagEditor } from './tag-editor';
 import './registry.css';
 
 export function VersionPage() {
@@ -75,9 +76,9 @@ function VersionView({ version: v }: { version: WireModelVersion }) {
       <div className="overview-grid">
         <section>
           <h2>Description</h2>
-          {v.description ? <p className="registry-text">{v.description}</p> : <Empty>No description.</Empty>}
+          <DescriptionEditor target={{ name: v.name, version: v.version }} description={v.description} />
           <h2>Tags</h2>
-          <KeyValueTable label="Tags" headers={['Tag', 'Value']} empty="No tags." rows={(v.tags ?? []).map((t) => ({ key: t.key, value: t.value }))} />
+          <TagEditor target={{ name: v.name, version: v.version }} tags={v.tags ?? []} />
         </section>
         <section>
           <h2>Stage</h2>
