@@ -307,6 +307,23 @@ describe('web UI: projects (headless Chromium)', () => {
     assert.equal(await page.locator('li.prediction').count(), 2);
   });
 
+  test('an AOI is deleted after a second click, and the predictions over it stay', async () => {
+    await page.getByRole('tab', { name: /^AOIs/ }).click();
+    const list = page.getByRole('table', { name: 'AOIs' });
+    const row = list.locator('tr', { has: page.getByRole('button', { name: 'Delete AOI harbour' }) });
+    const aoiId = (await row.getAttribute('data-aoi-id'))!;
+    // "Keep" leaves it where it is.
+    await list.getByRole('button', { name: 'Delete AOI harbour' }).click();
+    await list.getByRole('button', { name: 'Keep' }).click();
+    await list.getByRole('button', { name: 'Delete AOI harbour' }).click();
+    await list.getByRole('button', { name: 'Confirm deleting AOI harbour' }).click();
+    await list.locator(`tr[data-aoi-id="${aoiId}"]`).waitFor({ state: 'detached' });
+    const { aois } = await api<{ aois: ApiAoi[] }>(server, 'GET', `/api/projects/${projectId}/aois`);
+    assert.deepEqual(aois.map((a) => a.name), ['drawn-box']);
+    const { predictions } = await api<{ predictions: ApiPrediction[] }>(server, 'GET', `/api/projects/${projectId}/predictions`);
+    assert.equal(predictions.length, 2, 'the predictions over the deleted AOI are kept');
+  });
+
   test('archiving hides the project from the list unless archived ones are shown', async () => {
     await page.getByRole('button', { name: 'Archive' }).click();
     await page.getByRole('button', { name: 'Restore' }).waitFor();

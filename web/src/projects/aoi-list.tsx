@@ -1,5 +1,9 @@
-/** A project's AOIs: name and bounding box; clicking a name fits the map to it; each can be deleted. */
+/**
+ * A project's AOIs: name and bounding box; clicking a name fits the map to it; each can be deleted,
+ * after a second click on "Confirm" (a deleted AOI cannot be brought back).
+ */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { deleteAoi, type Aoi } from '../api/predict';
 import { formatTime } from '../lib/format';
 import { Empty, ErrorMessage } from '../ui/status';
@@ -7,6 +11,7 @@ import { formatBbox } from './save-aoi-form';
 
 function AoiRow({ aoi, onFocus }: { aoi: Aoi; onFocus(aoi: Aoi): void }) {
   const client = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
   const remove = useMutation({
     mutationFn: () => deleteAoi(aoi.id),
     onSuccess: () => client.invalidateQueries({ queryKey: ['project', aoi.projectId] }),
@@ -20,10 +25,21 @@ function AoiRow({ aoi, onFocus }: { aoi: Aoi; onFocus(aoi: Aoi): void }) {
         {remove.isError && <ErrorMessage error={remove.error} title="Could not delete" />}
       </td>
       <td className="mono nowrap">{formatBbox(aoi.bbox)}</td>
-      <td>
-        <button type="button" className="secondary small" aria-label={`Delete AOI ${aoi.name}`} disabled={remove.isPending} onClick={() => remove.mutate()}>
-          Delete
-        </button>
+      <td className="nowrap">
+        {confirming ? (
+          <>
+            <button type="button" className="danger small" aria-label={`Confirm deleting AOI ${aoi.name}`} disabled={remove.isPending} onClick={() => remove.mutate()}>
+              {remove.isPending ? 'Deleting…' : 'Confirm'}
+            </button>{' '}
+            <button type="button" className="secondary small" disabled={remove.isPending} onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="secondary small" aria-label={`Delete AOI ${aoi.name}`} onClick={() => setConfirming(true)}>
+            Delete
+          </button>
+        )}
       </td>
     </tr>
   );
