@@ -78,9 +78,11 @@ for (const backend of TEST_BACKENDS) {
 
       // Reviews: the latest judgement counts; statistics; the queue skips reviewed tiles.
       await assert.rejects(store.addReview(prediction.id, { target: 'tile', targetId: tiles[12], valid: true, reviewer: 'a' }), /no prediction to review/);
+      assert.equal(await store.lastReviewId(prediction.id), 0, 'no review yet');
       await store.addReview(prediction.id, { target: 'tile', targetId: tiles[1], valid: false, reviewer: 'a' });
       await store.addReview(prediction.id, { target: 'tile', targetId: tiles[1], valid: true, reviewer: 'b' });
-      await store.addReview(prediction.id, { target: 'tile', targetId: tiles[2], valid: false, reviewer: 'a' });
+      const last = await store.addReview(prediction.id, { target: 'tile', targetId: tiles[2], valid: false, reviewer: 'a' });
+      assert.equal(await store.lastReviewId(prediction.id), last.id, 'the newest review, a number on every backend');
       const stats = await store.reviewStatistics(prediction.id);
       assert.equal(stats.reviewed, 2);
       assert.equal(stats.valid, 1);

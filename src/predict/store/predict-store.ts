@@ -685,6 +685,12 @@ export class PredictStore {
     return { id: Number(inserted.review_id), predictionId: id, target: input.target, targetId, classIndex, valid: input.valid, reviewer, created };
   }
 
+  /** The id of the prediction's newest review, 0 without any: it changes with every review, so caches key on it. */
+  async lastReviewId(id: string): Promise<number> {
+    const row = await this.db.selectFrom('prediction_reviews').select((eb) => eb.fn.max('review_id').as('last')).where('prediction_id', '=', id).executeTakeFirst();
+    return Number(row?.last ?? 0);
+  }
+
   /** The latest review of each target and class, keyed `target:targetId:class`. */
   async latestReviews(id: string): Promise<Map<string, Review>> {
     const rows = await this.db.selectFrom('prediction_reviews').selectAll().where('prediction_id', '=', id).orderBy('review_id').execute();

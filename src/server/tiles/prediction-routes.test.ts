@@ -17,6 +17,7 @@ import type { Prediction } from '../../predict/types.js';
 import { openTracking, type Tracking } from '../../track/service.js';
 import { errorResponse } from '../errors.js';
 import { predictionTileRoutes } from './prediction-routes.js';
+import { VectorTileCache } from './vector-tile-cache.js';
 
 const ZOOM = 12;
 // A 4 x 4 block of zoom-12 tiles (Cape Town), aligned to one zoom-10 tile.
@@ -133,6 +134,57 @@ describe('prediction tile routes', () => {
     };
     assert.deepEqual(await boxes('threshold=0.3'), [QUADKEYS[0], QUADKEYS[1]]);
     assert.deepEqual(await boxes('threshold=0.33'), [QUADKEYS[1]]);
+  });
+
+  test('MVT cache: a tile is served again from the cache until a review or new results change the prediction', async () => {
+    const cache = new VectorTileCache(1024 * 1024);
+    const cached = Fastify();
+    await cached.register(predictionTileRoutes, { predict: store, vectorTileCache: cache });
+    try {
+      const prediction = await store.createPrediction({
+        projectId: classification.projectId, modelName: 'model', modelVersion: '3', imageryId: 'img', aoi: { tiles: [] }, zoom: ZOOM, overlap: 0,
+        task: 'classification', classes: classification.classes, quadkeys: QUADKEYS,
+      });
+      await store.recordResults(prediction.id, QUADKEYS.slice(0, 8).map((q) => ({ quadkey: q, scores: [0.2, 0.8] })));
+      const url = `/api/predictions/${prediction.id}/tiles/10/${X0 >> 2}/${Y0 >> 2}.mvt`;
+      const summary = async () => {
+        const response = await cached.inject({ method: 'GET', url });
+        assert.equal(response.statusCode, 200, response.body);
+        const layer = new VectorTile(new PbfReader(response.rawPayload)).layers.tiles;
+        const squares = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties);
+        return { bytes: response.rawPayload, count: squares.length, reviews: squares.map((p) => p.review).sort().join(',') };
+      };
+      const first = await summary();
+      assert.equal(first.count, 8);
+      assert.deepEqual(cache.stats.tiles, 1);
+      const again = await summary();
+      assert.deepEqual(again.bytes, first.bytes);
+      assert.equal(cache.stats.tiles, 1, 'the same tile under the same stamp is one entry');
+      // A gzip request keeps the gzipped form beside it.
+      const before = cache.stats.bytes;
+      await cached.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+      assert.ok(cache.stats.bytes > before);
+
+      // Each change to what the tile shows is seen at once.
+      await store.addReview(prediction.id, { target: 'tile', targetId: QUADKEYS[2], valid: true, reviewer: 'lee' });
+      assert.match((await summary()).reviews, /valid/, 'a review changes the stamp');
+      await store.recordResults(prediction.id, QUADKEYS.slice(8).map((q) => ({ quadkey: q, scores: [0.2, 0.8] })));
+      assert.equal((await summary()).count, 16, 'new results change the stamp');
+      // A filter is a tile of its own.
+      await cached.inject({ method: 'GET', url: `${url}?class=0` });
+      assert.equal(cache.stats.tiles, 2);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  test('MVT cache: bounded by bytes, the least recently used tiles leave first', () => {
+    const cache = new VectorTileCache(3000);
+    for (let i = 0; i < 5; i++) cache.set(`t${i}`, 's', new Uint8Array(900));
+    assert.ok(cache.stats.bytes <= 3000, `${cache.stats.bytes} bytes held`);
+    assert.equal(cache.get('t0', 's'), undefined, 'the oldest left');
+    assert.ok(cache.get('t4', 's'), 'the newest stays');
+    assert.equal(cache.get('t4', 'other stamp'), undefined, 'a tile made under another stamp is not served');
   });
 
   test('PNG: class colours for segmentation, 204 where there is nothing, 400 for other tasks', async () => {

@@ -28,12 +28,15 @@ import { MAX_GEOJSON_FEATURES, predictionGeoJson } from '../../predict/tiles/geo
 import { MAX_MOSAIC_LEVELS, predictionMaskTile } from '../../predict/tiles/mask-tiles.js';
 import { classScoreProperty } from '../../predict/tiles/properties.js';
 import { checkFilter, MAX_VECTOR_ZOOM, predictionVectorTile } from '../../predict/tiles/vector-tiles.js';
+import { VectorTileCache } from './vector-tile-cache.js';
 
 const gzip = promisify(zlib.gzip);
 
 /** What the plugin needs. */
 export interface PredictionTileRoutesOptions {
   predict: PredictStore;
+  /** Recently served vector tiles (a new cache of the default size when left out). */
+  vectorTileCache?: VectorTileCache;
 }
 
 /** How many zooms past the prediction's own TileJSON offers (the map then overzooms). */
@@ -216,6 +219,7 @@ function noCache(reply: FastifyReply): FastifyReply {
 /** Mounts the prediction tile, GeoJSON and aggregate routes (a Fastify plugin). */
 export async function predictionTileRoutes(app: FastifyInstance, options: PredictionTileRoutesOptions): Promise<void> {
   const { predict } = options;
+  const tileCache = options.vectorTileCache ?? new VectorTileCache();
 
   /** The TileJSON fields every document of a prediction shares. */
   async function tileJsonBase(prediction: Prediction, minzoom: number, maxzoom: number) {
@@ -275,10 +279,17 @@ export async function predictionTileRoutes(app: FastifyInstance, options: Predic
         const png = await predictionMaskTile(predict, prediction, z, x, y, { opacity: parseFraction('opacity', request.query.opacity) });
         return png ? reply.type('image/png').send(png) : reply.code(204).send();
       }
-      const mvt = await predictionVectorTile(predict, prediction, z, x, y, parseFilter(prediction, request.query));
+      const filter = parseFilter(prediction, request.query);
+      const key = VectorTileCache.key(prediction.id, z, x, y, filter);
+      const stamp = await VectorTileCache.stamp(predict, prediction);
+      let entry = tileCache.get(key, stamp) ?? tileCache.set(key, stamp, await predictionVectorTile(predict, prediction, z, x, y, filter));
+      const mvt = entry.mvt;
       if (mvt.length === 0) return reply.code(204).send();
       reply.type(MVT_TYPE).header('Vary', 'Accept-Encoding');
-      if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('Content-Encoding', 'gzip').send(await gzip(mvt));
+      if (acceptsGzip(request.headers['accept-encoding'])) {
+        if (!entry.gzipped) entry = tileCache.setGzipped(key, entry, await gzip(mvt));
+        return reply.header('Content-Encoding', 'gzip').send(entry.gzipped);
+      }
       return reply.send(Buffer.from(mvt.buffer, mvt.byteOffset, mvt.byteLength));
     },
   );
