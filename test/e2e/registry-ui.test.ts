@@ -277,7 +277,9 @@ describe('web UI: model registry (headless Chromium)', () => {
     const edit = page.getByRole('form', { name: 'Edit description' });
     await edit.getByLabel('Description').fill('Retired: superseded by version 2');
     await edit.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Retired: superseded by version 2').waitFor();
+    // The form closes once the server has it (the text area holds the same text until then).
+    await edit.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.registry-text').first().innerText(), 'Retired: superseded by version 2');
     assert.equal((await server.client.getModelVersion(DETECTOR, 1)).description, 'Retired: superseded by version 2');
 
     const tagForm = page.getByRole('form', { name: 'Set a tag' });
@@ -304,7 +306,8 @@ describe('web UI: model registry (headless Chromium)', () => {
     await page.getByRole('button', { name: 'Edit description' }).click();
     await page.getByRole('form', { name: 'Edit description' }).getByLabel('Description').fill('Building footprints, 30 cm');
     await page.getByRole('form', { name: 'Edit description' }).getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Building footprints, 30 cm').waitFor();
+    await page.getByRole('form', { name: 'Edit description' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.registry-text').first().innerText(), 'Building footprints, 30 cm');
     const modelTags = page.getByRole('form', { name: 'Set a tag' });
     await modelTags.getByLabel('Tag').fill('team');
     await modelTags.getByLabel('Value').fill('mapping');
